@@ -1,0 +1,105 @@
+package dev.finetune4j.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The plain linear layer: {@code y = x·Wᵀ + b}. The weight comes from a {@link WeightStore} (dense or
+ * quantized); its gradient {@code dW = dyᵀ·x} is computed only when the weight is a trainable parameter.
+ */
+public final class DenseLinear implements Linear {
+    private final String name;
+    private final WeightStore weight;
+    private final Parameter bias; // may be null
+    private INDArray cachedInput;
+
+    public DenseLinear(String name, WeightStore weight, Parameter bias) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.weight = Objects.requireNonNull(weight, "weight");
+        if (bias != null && bias.value().length() != weight.outFeatures()) {
+            throw new IllegalArgumentException(name + ": bias length " + bias.value().length()
+                    + " does not match out features " + weight.outFeatures());
+        }
+        this.bias = bias;
+    }
+
+    public WeightStore weight() {
+        return weight;
+    }
+
+    /** The bias parameter, or {@code null}. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long inFeatures() {
+        return weight.inFeatures();
+    }
+
+    @Override
+    public long outFeatures() {
+        return weight.outFeatures();
+    }
+
+    @Override
+    public INDArray forward(INDArray x, boolean training) {
+        INDArray w = weight.acquire();
+        INDArray y;
+        try {
+            y = Nd4j.gemm(x, w, false, true);
+        } finally {
+            weight.release(w);
+        }
+        if (bias != null) {
+            y.addiRowVector(bias.value());
+        }
+        cachedInput = training ? x : null;
+        return y;
+    }
+
+    @Override
+    public INDArray backward(INDArray dy) {
+        if (cachedInput == null) {
+            throw new IllegalStateException(name + ": backward called without a training forward");
+        }
+        INDArray w = weight.acquire();
+        INDArray dx;
+        try {
+            dx = Nd4j.gemm(dy, w, false, false);
+        } finally {
+            weight.release(w);
+        }
+        Parameter wp = weight.parameter().orElse(null);
+        if (wp != null && wp.trainable()) {
+            wp.accumulateGrad(Nd4j.gemm(dy, cachedInput, true, false));
+        }
+        if (bias != null && bias.trainable()) {
+            bias.accumulateGrad(dy.sum(0));
+        }
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>(2);
+        weight.parameter().ifPresent(out::add);
+        if (bias != null) {
+            out.add(bias);
+        }
+        return out;
+    }
+
+    @Override
+    public void clearCache() {
+        cachedInput = null;
+    }
+}

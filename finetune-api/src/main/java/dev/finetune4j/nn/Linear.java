@@ -1,0 +1,36 @@
+package dev.finetune4j.nn;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A linear map over rows, {@code y = x·Wᵀ (+ b)}, with a hand-written backward pass. Every projection of
+ * the decoder (q/k/v/o, gate/up/down) is one of these, so an adapter (LoRA and its family) takes part in
+ * training by wrapping a {@code Linear}, and a quantizer by supplying the {@link WeightStore}.
+ *
+ * <p>Contract: {@link #forward(INDArray, boolean)} with {@code training = true} keeps what
+ * {@link #backward(INDArray)} needs; {@code backward} must follow that forward, returns the input
+ * gradient and adds parameter gradients to the trainable {@link Parameter}s (frozen ones get none, and no
+ * time is spent on them). Inputs are 2-D {@code [rows, inFeatures]}.
+ */
+public interface Linear {
+
+    /** The HuggingFace module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    String name();
+
+    long inFeatures();
+
+    long outFeatures();
+
+    /** {@code x [rows, in]} → {@code y [rows, out]}; the result is a new array the caller owns. */
+    INDArray forward(INDArray x, boolean training);
+
+    /** {@code dy [rows, out]} → {@code dx [rows, in]}; accumulates trainable parameter gradients. */
+    INDArray backward(INDArray dy);
+
+    /** Every parameter of this layer (and of what it wraps), trainable or frozen. */
+    List<Parameter> parameters();
+
+    /** Drops what the last training forward kept. */
+    void clearCache();
+}
