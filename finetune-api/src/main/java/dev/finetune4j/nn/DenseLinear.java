@@ -80,7 +80,8 @@ public final class DenseLinear implements Linear {
         }
         Parameter wp = weight.parameter().orElse(null);
         if (wp != null && wp.trainable()) {
-            wp.accumulateGrad(Nd4j.gemm(dy, cachedInput, true, false));
+            // dW += dyᵀ·x straight into the accumulator (no [out, in] temporary)
+            Nd4j.gemm(dy, cachedInput, wp.gradAccumulator(), true, false, 1.0, 1.0);
         }
         if (bias != null && bias.trainable()) {
             bias.accumulateGrad(dy.sum(0));
