@@ -171,6 +171,48 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         return new CausalLM(config, options, new Embedding(embed), Collections.unmodifiableList(layers), norm, head);
     }
 
+    /**
+     * Every tensor a checkpoint of this architecture holds, by HuggingFace name, with its shape (HF order; no
+     * {@code lm_head.weight} when tied).
+     */
+    public static Map<String, long[]> parameterShapes(ModelConfig config) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        long h = config.hiddenSize();
+        long d = config.headDim();
+        long q = config.numAttentionHeads() * d;
+        long kv = config.numKeyValueHeads() * d;
+        long inter = config.intermediateSize();
+        out.put("model.embed_tokens.weight", new long[] {config.vocabSize(), h});
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            linearShapes(out, p + "self_attn.q_proj", q, h, config.qkvBias());
+            linearShapes(out, p + "self_attn.k_proj", kv, h, config.qkvBias());
+            linearShapes(out, p + "self_attn.v_proj", kv, h, config.qkvBias());
+            linearShapes(out, p + "self_attn.o_proj", h, q, config.oBias());
+            if (config.qkNorm()) {
+                out.put(p + "self_attn.q_norm.weight", new long[] {d});
+                out.put(p + "self_attn.k_norm.weight", new long[] {d});
+            }
+            linearShapes(out, p + "mlp.gate_proj", inter, h, config.mlpBias());
+            linearShapes(out, p + "mlp.up_proj", inter, h, config.mlpBias());
+            linearShapes(out, p + "mlp.down_proj", h, inter, config.mlpBias());
+            out.put(p + "input_layernorm.weight", new long[] {h});
+            out.put(p + "post_attention_layernorm.weight", new long[] {h});
+        }
+        out.put("model.norm.weight", new long[] {h});
+        if (!config.tieWordEmbeddings()) {
+            out.put("lm_head.weight", new long[] {config.vocabSize(), h});
+        }
+        return out;
+    }
+
+    private static void linearShapes(Map<String, long[]> out, String module, long o, long in, boolean bias) {
+        out.put(module + ".weight", new long[] {o, in});
+        if (bias) {
+            out.put(module + ".bias", new long[] {o});
+        }
+    }
+
     private static Parameter param(WeightSource source, String name, DataType dt, long... shape) throws IOException {
         return new Parameter(name, source.load(name, shape, dt), false);
     }
