@@ -7,14 +7,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.data.EncodedExample;
+import dev.finetune4j.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,36 +34,23 @@ public final class TokenizedJsonl {
     }
 
     public static int write(Path file, Iterator<EncodedExample> examples) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        int n = 0;
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                JsonGenerator g = JSON.createGenerator(w);
-                g.setRootValueSeparator(null);
-                while (examples.hasNext()) {
-                    EncodedExample e = examples.next();
-                    g.writeStartObject();
-                    writeArray(g, "input_ids", e.inputIds());
-                    writeArray(g, "labels", e.labels());
-                    g.writeEndObject();
-                    g.flush();
-                    w.write('\n');
-                    n++;
-                }
-                g.close();
+        int[] n = {0};
+        AtomicFiles.write(file, out -> {
+            JsonGenerator g = JSON.createGenerator(out);
+            g.setRootValueSeparator(null);
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            while (examples.hasNext()) {
+                EncodedExample e = examples.next();
+                g.writeStartObject();
+                writeArray(g, "input_ids", e.inputIds());
+                writeArray(g, "labels", e.labels());
+                g.writeEndObject();
+                g.writeRaw('\n');
+                n[0]++;
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return n;
+            g.flush();
+        });
+        return n[0];
     }
 
     private static void writeArray(JsonGenerator g, String name, int[] values) throws IOException {

@@ -52,6 +52,7 @@ final class Lexer {
                 break;
             }
             text.append(src, pos, open);
+            countLines(pos, open);
             pos = open;
             char kind = src.charAt(open + 1);
             boolean stripBefore = open + 2 < src.length() && src.charAt(open + 2) == '-';
@@ -105,12 +106,7 @@ final class Lexer {
     private void emitText(String chunk) {
         if (!chunk.isEmpty()) {
             out.add(new Token(Kind.TEXT, chunk, line));
-            countLines(chunk);
         }
-    }
-
-    private void countLines(String s) {
-        // line numbers are approximate after whitespace stripping; good enough for messages
     }
 
     private void countLines(int from, int to) {
@@ -156,12 +152,12 @@ final class Lexer {
             }
             if (depth == 0) {
                 if (c == '-' && pos + 2 < src.length() + 0 && src.startsWith(close + "}", pos + 1)) {
-                    out.add(new Token(close == '}' ? Kind.VAR_END : Kind.BLOCK_END, "", line));
+                    out.add(new Token(close == '}' ? Kind.VAR_END : Kind.BLOCK_END, close + "}", line));
                     pos += 3;
                     return true;
                 }
                 if (c == close && pos + 1 < src.length() && src.charAt(pos + 1) == '}') {
-                    out.add(new Token(close == '}' ? Kind.VAR_END : Kind.BLOCK_END, "", line));
+                    out.add(new Token(close == '}' ? Kind.VAR_END : Kind.BLOCK_END, close + "}", line));
                     pos += 2;
                     return false;
                 }
