@@ -3,7 +3,6 @@ package dev.finetune4j.template;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.data.Conversation;
 import dev.finetune4j.data.Message;
-import dev.finetune4j.data.Role;
 import dev.finetune4j.template.jinja.JinjaTemplate;
 import dev.finetune4j.tokenizer.TokenizedText;
 import dev.finetune4j.tokenizer.Tokenizer;
@@ -290,9 +289,5 @@ public final class JinjaChatTemplate implements ChatTemplate {
     @Override
     public String toString() {
         return "JinjaChatTemplate[" + name + "]";
-    }
-
-    static boolean isModelSide(Role r) {
-        return r.isModelSide();
     }
 }

@@ -8,6 +8,12 @@ import dev.finetune4j.tokenizer.Tokenizer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -80,6 +86,14 @@ public final class SlotTemplate implements ChatTemplate {
         this.toolCallPattern = Pattern.compile(Pattern.quote(toolCallOpen) + "(.*?)" + Pattern.quote(toolCallClose),
                 Pattern.DOTALL);
         this.builder = b;
+        for (Formatter f : new Formatter[] {prefix, system, user, assistant, observation, function}) {
+            for (Slot slot : f.slots()) {
+                if (slot instanceof Slot.Text t && !t.text().contains("{{")) {
+                    constantTexts.add(t.text());
+                }
+            }
+        }
+        constantTexts.add(thoughtOpen + thoughtClose);
     }
 
     private final Builder builder;
@@ -199,11 +213,23 @@ public final class SlotTemplate implements ChatTemplate {
         }
     }
 
+    /** Ids of text that does not depend on the message (slots without {{content}}, thought words), per tokenizer. */
+    private final Map<Tokenizer, Map<String, int[]>> constantIds = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Set<String> constantTexts = new HashSet<>();
+
+    private int[] encodeText(Tokenizer tokenizer, String text) {
+        if (!constantTexts.contains(text)) {
+            return tokenizer.encode(text);
+        }
+        Map<String, int[]> cache = constantIds.computeIfAbsent(tokenizer, k -> new ConcurrentHashMap<>());
+        return cache.computeIfAbsent(text, tokenizer::encode);
+    }
+
     private void slotsToIds(Tokenizer tokenizer, List<Slot> slots, IntBuf out) {
         for (Slot s : slots) {
             if (s instanceof Slot.Text t) {
                 if (!t.text().isEmpty()) {
-                    out.addAll(tokenizer.encode(t.text()));
+                    out.addAll(encodeText(tokenizer, t.text()));
                 }
             } else if (s instanceof Slot.Bos) {
                 tokenizer.bosId().ifPresent(out::add);
@@ -277,7 +303,7 @@ public final class SlotTemplate implements ChatTemplate {
     }
 
     private int[] thoughtIds(Tokenizer tokenizer) {
-        return tokenizer.encode(thoughtOpen + thoughtClose);
+        return encodeText(tokenizer, thoughtOpen + thoughtClose);
     }
 
     private static void checkShape(Conversation c, String templateName) {
