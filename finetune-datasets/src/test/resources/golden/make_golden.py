@@ -96,6 +96,12 @@ for i, r in enumerate(json.load(open(os.path.join(lf, "dpo_en_demo.json"), encod
     ms = [{"role": ROLE[m["from"]], "content": m["value"]} for m in turns[1 if system else 0:]]
     add(f"dpo-{i}-chosen", conv(system, "", ms + [{"role": "assistant", "content": r["chosen"]["value"]}]), "single")
     add(f"dpo-{i}-rejected", conv(system, "", ms + [{"role": "assistant", "content": r["rejected"]["value"]}]), "single")
+# chain of thought inside answers (the official Qwen3 template strips it from history turns)
+add("cot-multi-turn", conv("", "", [
+    {"role": "user", "content": "What is 2+2?"},
+    {"role": "assistant", "content": "<think>\nAdd two and two.\n</think>\n\n4"},
+    {"role": "user", "content": "And 3+3?"},
+    {"role": "assistant", "content": "<think>\nAdd three and three.\n</think>\n\n6"}]), "cot")
 # qwen3 without thinking
 for i in range(3):
     c = cases[i]["conversation"]
