@@ -46,7 +46,7 @@ public final class DefaultDatasetEncoder implements DatasetEncoder {
             throw new FineTuneException("template " + template.name() + " does not support train_on_prompt "
                     + "(it uses efficient_eos)");
         }
-        eosId(); // fails early, naming the token, when the template's EOS is not in this tokenizer
+        template.eosId(tokenizer); // fails early, naming the token, when a replaced EOS is not in this tokenizer
         this.batcher = new Batcher(padId(), config.padToMultipleOf());
     }
 

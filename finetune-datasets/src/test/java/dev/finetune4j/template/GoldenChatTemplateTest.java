@@ -109,6 +109,24 @@ class GoldenChatTemplateTest {
         return tests.stream();
     }
 
+    @org.junit.jupiter.api.Test
+    void generationPromptsMatchTheOfficialTemplates() {
+        Conversation c = Conversation.of("S", List.of(Message.user("Hi"), Message.assistant("Hello!"),
+                Message.user("How are you?")));
+        for (String name : List.of("qwen3", "llama3")) {
+            Tokenizer tok = TestTokenizers.get(name);
+            for (Boolean thinking : new Boolean[] {true, false}) {
+                TemplateOptions o = TemplateOptions.DEFAULTS.withEnableThinking(thinking);
+                int[] official = JinjaChatTemplate.fromTokenizer().withOptions(o).encodeGenerationPrompt(tok, c);
+                int[] lf = BuiltinTemplates.get(name).orElseThrow().withOptions(o).encodeGenerationPrompt(tok, c);
+                assertArrayEquals(official, lf, name + " thinking=" + thinking);
+            }
+            String text = tok.decode(JinjaChatTemplate.fromTokenizer().encodeGenerationPrompt(tok, c), false);
+            assertTrue(text.endsWith(name.equals("qwen3") ? "<|im_start|>assistant\n"
+                    : "<|start_header_id|>assistant<|end_header_id|>\n\n"), text);
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> llamaFactoryTemplatesMatchTheOfficialOnes() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
