@@ -1,5 +1,6 @@
 package dev.finetune4j.encoding;
 
+import dev.finetune4j.config.Stage;
 import dev.finetune4j.data.EncodedExample;
 import java.util.List;
 import java.util.Objects;

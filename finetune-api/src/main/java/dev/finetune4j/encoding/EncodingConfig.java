@@ -1,5 +1,6 @@
 package dev.finetune4j.encoding;
 
+import dev.finetune4j.config.Stage;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.template.TemplateOptions;
 import java.util.Objects;
@@ -42,7 +43,7 @@ public record EncodingConfig(Stage stage, int cutoffLen, boolean trainOnPrompt, 
             throw new FineTuneException("neat_packing needs packing: set packing to true or leave it unset");
         }
         if ((Boolean.TRUE.equals(packing) || neatPacking) && stage != Stage.PT && stage != Stage.SFT) {
-            throw new FineTuneException("packing is only for stages pt and sft, not " + stage.id());
+            throw new FineTuneException("packing is only for stages pt and sft, not " + stage.yamlName());
         }
     }
 

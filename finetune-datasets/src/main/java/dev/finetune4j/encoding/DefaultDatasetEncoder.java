@@ -1,5 +1,6 @@
 package dev.finetune4j.encoding;
 
+import dev.finetune4j.config.Stage;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.Conversation;
@@ -381,18 +382,19 @@ public final class DefaultDatasetEncoder implements DatasetEncoder {
                         accepted = r.size();
                         kto.addAll(r);
                     }
-                    default -> throw new IllegalStateException();
+                    default -> throw new FineTuneException("stage " + stage.yamlName()
+                            + " trains on prompts only; it has no dataset encoding of its own");
                 }
                 int bad = chunk.size() - accepted;
                 if (bad > 0) {
                     LOG.warn("{}: dropped {} of {} records (not valid for stage {}, or too long to pack)",
-                            source.description(), bad, chunk.size(), stage.id());
+                            source.description(), bad, chunk.size(), stage.yamlName());
                     dropped += bad;
                 }
             }
         }
         if (examples.size() + packed.size() + pairs.size() + kto.size() == 0) {
-            throw new FineTuneException(source.description() + ": no valid examples for stage " + stage.id()
+            throw new FineTuneException(source.description() + ": no valid examples for stage " + stage.yamlName()
                     + " (check the format and the stage)");
         }
         return new EncodedDataset(stage, examples, packed, pairs, kto, dropped);

@@ -1,5 +1,6 @@
 package dev.finetune4j.encoding;
 
+import dev.finetune4j.config.Stage;
 import static dev.finetune4j.encoding.EncodingFixtures.B;
 import static dev.finetune4j.encoding.EncodingFixtures.E;
 import static dev.finetune4j.encoding.EncodingFixtures.SIMPLE;
