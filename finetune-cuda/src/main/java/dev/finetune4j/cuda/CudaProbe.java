@@ -47,7 +47,10 @@ public final class CudaProbe {
         }
     }
 
-    /** Presence checks only (classes and native jars): cheap, loads no native library. */
+    /**
+     * Presence checks only (classes and native jars): cheap, loads no native library. The best it reports is
+     * {@link State#ON_CLASSPATH}, never {@link State#READY}.
+     */
     public static CudaStatus checkClasspath(ClassLoader loader) {
         if (!classPresent(BACKEND_CLASS, loader)) {
             return CudaStatus.of(State.NO_BACKEND, "");
@@ -56,11 +59,11 @@ public final class CudaProbe {
         if (loader.getResource(nativePath("org/nd4j/linalg/jcublas/bindings/", platform, "jnind4jcuda")) == null) {
             return CudaStatus.of(State.NO_NATIVES, platform);
         }
-        if (!classPresent(CUDART_CLASS, loader)
+        if (loader.getResource(CUDART_CLASS.replace('.', '/') + ".class") == null
                 || loader.getResource(nativePath("org/bytedeco/cuda/", platform, "jnicudart")) == null) {
             return CudaStatus.of(State.NO_CUDA_BINDINGS, platform);
         }
-        return CudaStatus.of(State.READY, "");
+        return CudaStatus.of(State.ON_CLASSPATH, "");
     }
 
     /**
@@ -69,7 +72,7 @@ public final class CudaProbe {
      */
     public static CudaStatus probe(ClassLoader loader) {
         CudaStatus classpath = checkClasspath(loader);
-        if (!classpath.usable()) {
+        if (classpath.state() != State.ON_CLASSPATH) {
             return classpath;
         }
         synchronized (RUNTIME_RESULTS) {
@@ -147,7 +150,7 @@ public final class CudaProbe {
             root = root.getCause();
         }
         String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        m = m.replaceAll("\\s+", " ").strip();
+        m = m.replaceAll("\\s+", " ").replaceAll("(?:/[^\\s:/]+)+/(lib[^\\s:/]+)", "$1").strip();
         return m.length() > 240 ? m.substring(0, 237) + "..." : m;
     }
 }

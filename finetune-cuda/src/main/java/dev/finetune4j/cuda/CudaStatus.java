@@ -26,6 +26,8 @@ public record CudaStatus(State state, int deviceCount, int ccMajor, int ccMinor,
         NO_DRIVER,
         /** The CUDA 11.6 runtime libraries could not be loaded. */
         NO_RUNTIME,
+        /** Backend, natives and bindings are on the classpath; the runtime was not asked (a CPU run). */
+        ON_CLASSPATH,
         /** The runtime works, but no GPU is visible. */
         NO_DEVICE,
         /** GPU 0's architecture is not among those the natives were built for. */
@@ -71,6 +73,7 @@ public record CudaStatus(State state, int deviceCount, int ccMajor, int ccMinor,
             case UNSUPPORTED_GPU -> d + "GPU 0 has compute capability " + computeCapability() + ", but the ND4J"
                     + " 1.0.0-M2.1 CUDA natives hold code only for 3.7 to 8.6 (no PTX), so they cannot run on it"
                     + " (Hopper H100/H200 and newer are not supported); use an older GPU or device cpu";
+            case ON_CLASSPATH -> d + "the CUDA runtime was not probed";
             case READY -> d + "ready";
         };
     }
@@ -86,6 +89,7 @@ public record CudaStatus(State state, int deviceCount, int ccMajor, int ccMinor,
                     + (detail.isEmpty() ? "" : " (" + detail + ")");
             case NO_DEVICE -> "backend present, no GPU visible";
             case UNSUPPORTED_GPU -> "GPU 0 (compute capability " + computeCapability() + ") not supported by the natives";
+            case ON_CLASSPATH -> "backend and natives on the classpath (runtime not probed)";
             case READY -> "ready: " + deviceCount + (deviceCount == 1 ? " GPU" : " GPUs")
                     + ", GPU 0 compute capability " + computeCapability();
         };

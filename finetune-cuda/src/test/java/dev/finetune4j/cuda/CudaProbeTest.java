@@ -50,6 +50,22 @@ class CudaProbeTest {
     }
 
     @Test
+    void thePresenceCheckNeverClaimsReady() {
+        ClassLoader withNatives = new ClassLoader("natives", here) {
+            @Override
+            public java.net.URL getResource(String name) {
+                if (name.startsWith("org/nd4j/linalg/jcublas/bindings/") || name.startsWith("org/bytedeco/cuda/")) {
+                    return here.getResource("META-INF/services/dev.finetune4j.device.DeviceSupport");
+                }
+                return super.getResource(name);
+            }
+        };
+        CudaStatus s = CudaProbe.checkClasspath(withNatives);
+        assertEquals(State.ON_CLASSPATH, s.state());
+        assertEquals("backend and natives on the classpath (runtime not probed)", s.summary());
+    }
+
+    @Test
     void platformIsJavacppsClassifier() {
         String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
         String arch = System.getProperty("os.arch");
@@ -63,6 +79,6 @@ class CudaProbeTest {
     void rootMessageIsTheInnermostOnOneLine() {
         Throwable t = new RuntimeException("outer", new UnsatisfiedLinkError("/tmp/x/libjnicudart.so:\n libcuda.so.1:"
                 + " cannot open shared object file"));
-        assertEquals("/tmp/x/libjnicudart.so: libcuda.so.1: cannot open shared object file", CudaProbe.rootMessage(t));
+        assertEquals("libjnicudart.so: libcuda.so.1: cannot open shared object file", CudaProbe.rootMessage(t));
     }
 }

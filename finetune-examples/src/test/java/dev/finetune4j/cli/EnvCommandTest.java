@@ -2,6 +2,11 @@ package dev.finetune4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.finetune4j.cuda.CudaDeviceSupport;
+import dev.finetune4j.cuda.CudaStatus;
+import dev.finetune4j.device.DeviceSpec;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,17 +22,28 @@ class EnvCommandTest {
     }
 
     @Test
-    void reportsTheDeviceAndWhyCudaIsNotUsed() {
+    void reportsTheDeviceAndWhatCudaLooksLike() {
+        CudaStatus cuda = CudaDeviceSupport.cudaStatus(true);
         CliTestSupport.Result r = CliTestSupport.run("env");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().matches("(?s).*\\ndevice:\\s+cpu \\(.*cores\\)\\n.*"), r.out());
-        // this module's classpath has no CUDA backend (it comes with -Pcuda)
-        assertTrue(r.out().contains("cuda:            not on the classpath (build with -Pcuda"), r.out());
-        assertEquals(0, CliTestSupport.run("env", "--device", "cpu").exitCode());
+        String device = cuda.usable() ? "cuda:0 \\(.*compute capability.*\\)" : "cpu \\(.*cores\\)";
+        assertTrue(r.out().matches("(?s).*\\ndevice:\\s+" + device + "\\n.*"), r.out());
+        assertTrue(r.out().contains("\ncuda:            " + cuda.summary() + "\n"), r.out());
+    }
+
+    @Test
+    void withoutTheCudaBackendTheCudaLineSaysHowToGetIt() {
+        assumeTrue(CudaDeviceSupport.cudaStatus(false).state() == CudaStatus.State.NO_BACKEND, "built with -Pcuda");
+        CliTestSupport.Result r = CliTestSupport.run("env", "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("cuda:            not on the classpath (build with -Pcuda, or add"
+                + " org.nd4j:nd4j-cuda-11.6:1.0.0-M2.1)"), r.out());
+        assertTrue(r.out().contains("device:          cpu ("), r.out());
     }
 
     @Test
     void cudaWithoutTheBackendExitsOneWithOneLineSayingWhatToAdd() {
+        assumeTrue(CudaDeviceSupport.cudaStatus(false).state() == CudaStatus.State.NO_BACKEND, "built with -Pcuda");
         CliTestSupport.Result r = CliTestSupport.run("env", "--device", "cuda");
         assertEquals(1, r.exitCode(), r.out() + r.err());
         assertEquals("finetune: device cuda:0: the ND4J CUDA backend is not on the classpath; add"
@@ -36,6 +52,15 @@ class EnvCommandTest {
                 + " org.bytedeco:cuda:11.6-8.3-1.5.7:linux-x86_64-redist (build with -Pcuda,cuda-redist)",
                 r.err().strip());
         assertEquals(1, CliTestSupport.run("env", "--device", "cuda:1").exitCode());
+    }
+
+    @Test
+    void cudaThatCannotRunExitsOneWithTheProbesLine() {
+        CudaStatus cuda = CudaDeviceSupport.cudaStatus(true);
+        assumeTrue(!cuda.usable(), "a usable GPU is here");
+        CliTestSupport.Result r = CliTestSupport.run("env", "--device", "cuda");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertEquals("finetune: " + cuda.problem(DeviceSpec.CUDA), r.err().strip());
     }
 
     @Test
