@@ -29,6 +29,10 @@ public final class CudaAvailableCondition implements ExecutionCondition {
             return ConditionEvaluationResult.disabled("skipped: no CUDA backend on the classpath (run with -Pcuda): "
                     + status.summary());
         }
+        if (status.state() == State.UNSUPPORTED_GPU) {
+            return ConditionEvaluationResult.disabled("skipped: GPU not supported by the ND4J CUDA natives: "
+                    + status.summary());
+        }
         return ConditionEvaluationResult.disabled("skipped: no visible GPU: " + status.summary());
     }
 }
