@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public enum Precision {
     FP32(DataType.FLOAT),
+    /** {@code HALF}, deprecated in favour of its alias {@code FLOAT16}, is what ND4J 1.0.0-M2.1's buffers switch on. */
+    @SuppressWarnings("deprecation")
     FP16(DataType.HALF),
     BF16(DataType.BFLOAT16);
 

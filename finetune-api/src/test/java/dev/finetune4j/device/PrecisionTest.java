@@ -23,6 +23,7 @@ class PrecisionTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // HALF: what ND4J 1.0.0-M2.1 uses, see Precision.FP16
     void masterWeightsAreAlwaysFp32() {
         for (Precision p : Precision.values()) {
             assertEquals(DataType.FLOAT, p.masterType());

@@ -58,6 +58,7 @@ class CudaBackendGpuTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // HALF: what ND4J 1.0.0-M2.1 uses, see Precision.FP16
     void halfGemmRunsOnTheDeviceToHalfPrecision() {
         assumeTrue(Integer.parseInt(gpu.computeCapability().split("\\.")[0]) >= 6, "cuBLAS fp16 needs 6.0+");
         // inputs in [-1, 1], sums of 47 products: fp16 (11-bit mantissa) gives ~1e-2 absolute here
