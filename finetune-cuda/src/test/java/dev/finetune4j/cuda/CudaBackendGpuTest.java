@@ -51,6 +51,7 @@ class CudaBackendGpuTest {
                 e.getMessage());
     }
 
+    /** libnd4jcuda never calls cublasSetMathMode, so cuBLAS sgemm is plain FP32 (no TF32): CPU-like accuracy. */
     @Test
     void gemmOnTheDeviceGivesTheReferenceNumbers() {
         LinearReference.checkGemm(DataType.FLOAT, 1e-4);
@@ -61,8 +62,9 @@ class CudaBackendGpuTest {
     @SuppressWarnings("deprecation") // HALF: what ND4J 1.0.0-M2.1 uses, see Precision.FP16
     void halfGemmRunsOnTheDeviceToHalfPrecision() {
         assumeTrue(Integer.parseInt(gpu.computeCapability().split("\\.")[0]) >= 6, "cuBLAS fp16 needs 6.0+");
-        // inputs in [-1, 1], sums of 47 products: fp16 (11-bit mantissa) gives ~1e-2 absolute here
-        LinearReference.checkGemm(DataType.HALF, 0.08);
+        // inputs in [-1, 1], |results| up to ~15, 47 products summed by cublasHgemm in fp16 (11-bit mantissa):
+        // ~2e-2 absolute expected; a wrong product (transposition, layout) is off by O(1)
+        LinearReference.checkGemm(DataType.HALF, 0.15);
     }
 
     @Test
