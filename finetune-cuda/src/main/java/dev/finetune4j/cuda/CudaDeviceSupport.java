@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * the {@code Nd4jBackend} providers registered in {@code META-INF/services}, highest priority first, the first
  * whose {@code isAvailable()} holds). So this must run before anything touches {@code Nd4j}, and it:
  * <ol>
+ *   <li>sets JavaCPP's memory limits ({@link GpuSettings}) as system properties (before the probe, which
+ *       loads JavaCPP: it reads them once);</li>
  *   <li>decides ({@link DevicePlan}): CPU as asked; CUDA only if {@link CudaProbe} finds the backend, its
  *       natives, the driver and runtime, and a GPU the natives can run on (else one line saying what to add);
  *       {@code auto} = CUDA when all of that holds, else the CPU;</li>
- *   <li>sets JavaCPP's memory limits ({@link GpuSettings}) as system properties;</li>
  *   <li>installs {@link BackendServiceFilter} as ND4J's class loader, hiding the other backend's registration, so
  *       a CPU run never instantiates the CUDA backend and a CUDA run never silently falls back to the CPU;</li>
  *   <li>for CUDA, sets the allocator configuration ({@link CudaBackendConfigurer}), then starts ND4J and checks
@@ -49,18 +50,19 @@ public final class CudaDeviceSupport implements DeviceSupport {
         if (active != null) {
             return again(device, precision, settings);
         }
-        ClassLoader loader = baseClassLoader();
-        DevicePlan plan = DevicePlan.choose(device, precision,
-                CudaProbe.classPresent(CudaProbe.CPU_BACKEND_CLASS, loader), () -> CudaProbe.probe(loader));
-        boolean cuda = plan.target().isCuda();
-        log.info("device {} -> {} ({})", device, plan.target(), plan.reason());
-
+        // first: JavaCPP reads its limits once, when its Pointer class initialises, and the CUDA probe loads it
         settings.javacppSystemProperties().forEach((k, v) -> {
             String before = System.setProperty(k, v);
             if (before != null && !before.equals(v)) {
                 log.info("{}={} replaces {}", k, v, before);
             }
         });
+        ClassLoader loader = baseClassLoader();
+        DevicePlan plan = DevicePlan.choose(device, precision,
+                CudaProbe.classPresent(CudaProbe.CPU_BACKEND_CLASS, loader), () -> CudaProbe.probe(loader));
+        boolean cuda = plan.target().isCuda();
+        log.info("device {} -> {} ({})", device, plan.target(), plan.reason());
+
         String hidden = cuda ? CudaProbe.CPU_BACKEND_CLASS : CudaProbe.BACKEND_CLASS;
         BackendServiceFilter.locationOf(hidden, loader).ifPresent(location ->
                 ND4JClassLoading.setNd4jClassloader(new BackendServiceFilter(loader, location)));

@@ -67,6 +67,16 @@ class FreshJvmTest {
     }
 
     @Test
+    void javacppLimitsAreAppliedBeforeTheCudaProbeLoadsJavacpp() throws Exception {
+        // auto probes CUDA first (under -Pcuda that loads JavaCPP's cudart bindings); the limits must already be set
+        Run r = java(List.of("-Dfinetune4j.gpu.host_memory_limit=1g", "-Dfinetune4j.gpu.host_physical_memory_limit=3g"),
+                "activate", "auto");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("maxBytes=" + (1L << 30)), r.output());
+        assertTrue(r.output().contains("maxPhysicalBytes=" + (3L << 30)), r.output());
+    }
+
+    @Test
     void aBadSettingStopsBeforeNd4jStarts() throws Exception {
         Run r = java(List.of("-Dfinetune4j.gpu.device_cache=lots"), "activate", "cpu");
         assertEquals(1, r.exitCode(), r.output());
