@@ -20,6 +20,11 @@ public enum Stage {
     /** Kahneman-Tversky optimisation on desirable/undesirable answers. */
     KTO;
 
+    /** True for the stages trained on chosen/rejected pairs (reward model and the DPO family). */
+    public boolean isPairwise() {
+        return this == RM || this == DPO;
+    }
+
     /** The YAML name, e.g. {@code sft}. */
     public String yamlName() {
         return name().toLowerCase(Locale.ROOT);

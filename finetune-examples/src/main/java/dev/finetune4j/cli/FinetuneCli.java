@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
         description = "Fine-tune open large language models on your own data, on the JVM.",
         subcommands = {
             EnvCommand.class,
+            TemplateBenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FinetuneCli implements Runnable {
