@@ -14,9 +14,11 @@ import dev.finetune4j.model.layers.SequenceContext;
 import dev.finetune4j.model.layers.Tensors;
 import dev.finetune4j.model.loss.CausalLmLoss;
 import dev.finetune4j.nn.AdaptableModel;
+import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
 import dev.finetune4j.nn.Linear;
+import dev.finetune4j.nn.NativeMemory;
 import dev.finetune4j.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,6 +73,7 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
     private final RmsNorm finalNorm;
     private final RotaryEmbedding rope;
     private Linear lmHead; // a DenseLinear over the embedding when tied
+    private final ArrayPool pool = new ArrayPool(Long.MAX_VALUE);
 
     // training state between forward and backward
     private SequenceContext trainContext;
@@ -273,42 +276,47 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
      * {@code segments}: row-major {@code [batch·seq]}; segments as {@link Batch#attentionMask()}).
      */
     public INDArray forward(int[] ids, int batch, int seq, int[] positions, int[] segments, boolean training) {
-        clearCaches();
-        SequenceContext ctx = SequenceContext.forBatch(batch, seq, positions, segments, options.dtype(), rope);
-        boolean checkpoint = training && options.activationCheckpointing();
-        if (checkpoint) {
-            checkpointedInputs = new INDArray[layers.size()];
-        }
-        long t0 = OpTimings.start();
-        INDArray x = embedding.forward(ids, training);
-        OpTimings.stop("embed", t0);
-        for (DecoderLayer layer : layers) {
-            INDArray y = layer.forward(x, ctx, training && !checkpoint);
+        try (ArrayPool.Activation a = pool.activate()) {
+            clearCaches();
+            SequenceContext ctx = SequenceContext.forBatch(batch, seq, positions, segments, options.dtype(), rope);
+            boolean checkpoint = training && options.activationCheckpointing();
             if (checkpoint) {
-                checkpointedInputs[layer.index()] = x;  // recomputed from here in backward
-            } else {
-                Tensors.close(x);
+                checkpointedInputs = new INDArray[layers.size()];
             }
-            x = y;
+            long t0 = OpTimings.start();
+            INDArray x = embedding.forward(ids, training);
+            OpTimings.stop("embed", t0);
+            for (DecoderLayer layer : layers) {
+                INDArray y = layer.forward(x, ctx, training && !checkpoint);
+                if (checkpoint) {
+                    checkpointedInputs[layer.index()] = x;  // recomputed from here in backward
+                } else {
+                    Tensors.close(x);
+                }
+                x = y;
+            }
+            t0 = OpTimings.start();
+            INDArray h = finalNorm.forward(x, training);
+            OpTimings.stop("norm", t0);
+            Tensors.close(x);
+            if (training) {
+                trainContext = ctx;
+            } else {
+                ctx.close();
+                NativeMemory.collectIfGrown();
+            }
+            return h;
         }
-        t0 = OpTimings.start();
-        INDArray h = finalNorm.forward(x, training);
-        OpTimings.stop("norm", t0);
-        Tensors.close(x);
-        if (training) {
-            trainContext = ctx;
-        } else {
-            ctx.close();
-        }
-        return h;
     }
 
     /** Logits {@code [batch, seq, vocab]} of a batch (inference; materialises the full logits). */
     public INDArray logits(Batch batch) {
-        INDArray h = forward(batch, false);
-        INDArray logits = lmHead.forward(h, false);
-        Tensors.close(h);
-        return logits.reshape('c', batch.batchSize(), batch.seqLen(), config.vocabSize());
+        try (ArrayPool.Activation a = pool.activate()) {
+            INDArray h = forward(batch, false);
+            INDArray logits = lmHead.forward(h, false);
+            Tensors.close(h);
+            return logits.reshape('c', batch.batchSize(), batch.seqLen(), config.vocabSize());
+        }
     }
 
     /**
@@ -316,19 +324,22 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
      * their keys/values to {@code cache}, and returns their final-norm hidden states {@code [ids.length, hidden]}.
      */
     public INDArray forward(int[] ids, KvCache cache) {
-        clearCaches();
-        SequenceContext ctx = SequenceContext.forCache(cache, ids.length, options.dtype(), rope);
-        INDArray x = embedding.forward(ids, false);
-        for (DecoderLayer layer : layers) {
-            INDArray y = layer.forward(x, ctx, false);
+        try (ArrayPool.Activation a = pool.activate()) {
+            clearCaches();
+            SequenceContext ctx = SequenceContext.forCache(cache, ids.length, options.dtype(), rope);
+            INDArray x = embedding.forward(ids, false);
+            for (DecoderLayer layer : layers) {
+                INDArray y = layer.forward(x, ctx, false);
+                Tensors.close(x);
+                x = y;
+            }
+            cache.advance(ids.length);
+            INDArray h = finalNorm.forward(x, false);
             Tensors.close(x);
-            x = y;
+            ctx.close();
+            NativeMemory.collectIfGrown();
+            return h;
         }
-        cache.advance(ids.length);
-        INDArray h = finalNorm.forward(x, false);
-        Tensors.close(x);
-        ctx.close();
-        return h;
     }
 
     // ------------------------------------------------------------------------------------------------ backward
@@ -338,34 +349,37 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
      * of the last training {@link #forward}, adding into the gradients of trainable parameters.
      */
     public void backward(INDArray dHidden) {
-        if (trainContext == null) {
-            throw new IllegalStateException("backward needs a training forward first");
-        }
-        long t0 = OpTimings.start();
-        INDArray dx = finalNorm.backward(dHidden);
-        OpTimings.stop("norm.bwd", t0);
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            DecoderLayer layer = layers.get(i);
-            if (checkpointedInputs != null) {
-                t0 = OpTimings.start();
-                Tensors.close(layer.forward(checkpointedInputs[i], trainContext, true));
-                OpTimings.stop("recompute", t0);
+        try (ArrayPool.Activation a = pool.activate()) {
+            if (trainContext == null) {
+                throw new IllegalStateException("backward needs a training forward first");
             }
-            INDArray d = layer.backward(dx);
+            long t0 = OpTimings.start();
+            INDArray dx = finalNorm.backward(dHidden);
+            OpTimings.stop("norm.bwd", t0);
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                DecoderLayer layer = layers.get(i);
+                if (checkpointedInputs != null) {
+                    t0 = OpTimings.start();
+                    Tensors.close(layer.forward(checkpointedInputs[i], trainContext, true));
+                    OpTimings.stop("recompute", t0);
+                }
+                INDArray d = layer.backward(dx);
+                Tensors.close(dx);
+                if (checkpointedInputs != null) {
+                    Tensors.close(checkpointedInputs[i]);
+                    checkpointedInputs[i] = null;
+                }
+                dx = d;
+            }
+            t0 = OpTimings.start();
+            embedding.backward(dx);
+            OpTimings.stop("embed.bwd", t0);
             Tensors.close(dx);
-            if (checkpointedInputs != null) {
-                Tensors.close(checkpointedInputs[i]);
-                checkpointedInputs[i] = null;
-            }
-            dx = d;
+            trainContext.close();
+            trainContext = null;
+            checkpointedInputs = null;
+            NativeMemory.collectIfGrown();
         }
-        t0 = OpTimings.start();
-        embedding.backward(dx);
-        OpTimings.stop("embed.bwd", t0);
-        Tensors.close(dx);
-        trainContext.close();
-        trainContext = null;
-        checkpointedInputs = null;
     }
 
     // ------------------------------------------------------------------------------------------------ losses
@@ -376,23 +390,27 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
      * micro-batches under gradient accumulation, or {@code 0} for this batch's own count (HF's mean).
      */
     public CausalLmLoss.Result lossAndBackward(Batch batch, double normaliser) {
-        int[] targets = CausalLmLoss.shiftedTargets(ints(batch.labels()), batch.batchSize(), batch.seqLen());
-        INDArray h = forward(batch, true);
-        CausalLmLoss.Result r = CausalLmLoss.crossEntropy(lmHead, h, targets, normaliser, true,
-                options.lossChunkElements());
-        Tensors.close(h);
-        backward(r.hiddenGrad());
-        Tensors.close(r.hiddenGrad());
-        return new CausalLmLoss.Result(r.nllSum(), r.tokens(), r.normaliser(), null);
+        try (ArrayPool.Activation a = pool.activate()) {
+            int[] targets = CausalLmLoss.shiftedTargets(ints(batch.labels()), batch.batchSize(), batch.seqLen());
+            INDArray h = forward(batch, true);
+            CausalLmLoss.Result r = CausalLmLoss.crossEntropy(lmHead, h, targets, normaliser, true,
+                    options.lossChunkElements());
+            Tensors.close(h);
+            backward(r.hiddenGrad());
+            Tensors.close(r.hiddenGrad());
+            return new CausalLmLoss.Result(r.nllSum(), r.tokens(), r.normaliser(), null);
+        }
     }
 
     /** The causal-LM loss of a batch without gradients (evaluation, perplexity). */
     public CausalLmLoss.Result loss(Batch batch) {
-        int[] targets = CausalLmLoss.shiftedTargets(ints(batch.labels()), batch.batchSize(), batch.seqLen());
-        INDArray h = forward(batch, false);
-        CausalLmLoss.Result r = CausalLmLoss.crossEntropy(lmHead, h, targets, 0, false, options.lossChunkElements());
-        Tensors.close(h);
-        return r;
+        try (ArrayPool.Activation a = pool.activate()) {
+            int[] targets = CausalLmLoss.shiftedTargets(ints(batch.labels()), batch.batchSize(), batch.seqLen());
+            INDArray h = forward(batch, false);
+            CausalLmLoss.Result r = CausalLmLoss.crossEntropy(lmHead, h, targets, 0, false, options.lossChunkElements());
+            Tensors.close(h);
+            return r;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ adapters
@@ -494,6 +512,36 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         if (prev != null && prev != p) {
             throw new IllegalStateException("two parameters named " + p.name());
         }
+    }
+
+    /** Logits {@code [rows, vocab]} of final hidden states (e.g. the last row during generation). */
+    public INDArray logitsOf(INDArray hiddenRows) {
+        try (ArrayPool.Activation a = pool.activate()) {
+            return lmHead.forward(hiddenRows, false);
+        }
+    }
+
+    /**
+     * Gives arrays this model returned (hidden states, logits, gradients from its loss) back to its buffer pool once
+     * the caller is done with them; they must not be used afterwards.
+     */
+    public void release(INDArray... arrays) {
+        try (ArrayPool.Activation a = pool.activate()) {
+            ArrayPool.give(arrays);
+        }
+    }
+
+    /**
+     * The model's buffer pool. A trainer that runs the lower-level API ({@link #forward}, a loss, {@link #backward})
+     * activates it around the step so that the loss's temporaries are reused too.
+     */
+    public ArrayPool pool() {
+        return pool;
+    }
+
+    /** Drops the buffers kept for reuse (e.g. after training, before a long idle time). */
+    public void trimBuffers() {
+        pool.clear();
     }
 
     /** Total number of parameter elements (a tied head counted once). */

@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The plain linear layer: {@code y = x·Wᵀ + b}. The weight comes from a {@link WeightStore} (dense or
- * quantized); its gradient {@code dW = dyᵀ·x} is computed only when the weight is a trainable parameter.
+ * quantized); its gradient {@code dW = dyᵀ·x} is computed only when the weight is a trainable parameter, straight
+ * into the parameter's accumulator. Outputs come from the active {@link ArrayPool}, if any.
  */
 public final class DenseLinear implements Linear {
     private final String name;
@@ -53,9 +54,9 @@ public final class DenseLinear implements Linear {
     @Override
     public INDArray forward(INDArray x, boolean training) {
         INDArray w = weight.acquire();
-        INDArray y;
+        INDArray y = ArrayPool.take(x.dataType(), x.size(0), w.size(0));
         try {
-            y = Nd4j.gemm(x, w, false, true);
+            Nd4j.gemm(x, w, y, false, true, 1.0, 0.0);
         } finally {
             weight.release(w);
         }
@@ -72,9 +73,9 @@ public final class DenseLinear implements Linear {
             throw new IllegalStateException(name + ": backward called without a training forward");
         }
         INDArray w = weight.acquire();
-        INDArray dx;
+        INDArray dx = ArrayPool.take(dy.dataType(), dy.size(0), w.size(1));
         try {
-            dx = Nd4j.gemm(dy, w, false, false);
+            Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);
         } finally {
             weight.release(w);
         }
@@ -84,7 +85,9 @@ public final class DenseLinear implements Linear {
             Nd4j.gemm(dy, cachedInput, wp.gradAccumulator(), true, false, 1.0, 1.0);
         }
         if (bias != null && bias.trainable()) {
-            bias.accumulateGrad(dy.sum(0));
+            INDArray db = dy.sum(0);
+            bias.accumulateGrad(db);
+            ArrayPool.give(db);
         }
         return dx;
     }

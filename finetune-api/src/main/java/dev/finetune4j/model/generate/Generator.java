@@ -2,7 +2,6 @@ package dev.finetune4j.model.generate;
 
 import dev.finetune4j.model.CausalLM;
 import dev.finetune4j.model.KvCache;
-import dev.finetune4j.model.layers.Tensors;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
@@ -73,9 +72,9 @@ public final class Generator {
     private double[] lastLogits(INDArray hidden) {
         long last = hidden.size(0) - 1;
         INDArray row = hidden.get(NDArrayIndex.interval(last, last + 1), NDArrayIndex.all());
-        INDArray logits = model.lmHead().forward(row, false);
-        double[] v = logits.dup().data().asDouble();
-        Tensors.close(logits, hidden);
+        INDArray logits = model.logitsOf(row);
+        double[] v = logits.toDoubleVector();
+        model.release(logits, hidden);
         return v;
     }
 

@@ -127,11 +127,12 @@ public final class Attention {
 
         t0 = OpTimings.start();
         if (qNorm != null) {
+            // per-head norm over [rows·heads, d] views; the results are made [rows, heads·d] again without a copy
             INDArray qn = qNorm.forward(q.reshape('c', rows * heads, headDim), training);
             INDArray kn = kNorm.forward(k.reshape('c', rows * kvHeads, headDim), training);
             Tensors.close(q, k);
-            q = qn.reshape('c', rows, (long) heads * headDim);
-            k = kn.reshape('c', rows, (long) kvHeads * headDim);
+            q = Tensors.reshapeOwned(qn, rows, (long) heads * headDim);
+            k = Tensors.reshapeOwned(kn, rows, (long) kvHeads * headDim);
         }
         INDArray[] qTables = ctx.ropeTables(heads);
         INDArray[] kTables = ctx.ropeTables(kvHeads);
@@ -151,7 +152,7 @@ public final class Attention {
         OpTimings.stop("attn.to_heads", t0);
 
         t0 = OpTimings.start();
-        INDArray p = Nd4j.createUninitialized(x.dataType(), b, heads, tq, tk);
+        INDArray p = Tensors.take(x.dataType(), b, heads, tq, tk);
         for (int s = 0; s < b; s++) {
             for (int g = 0; g < kvHeads; g++) {
                 Tensors.gemm(queries(qHeads, s, g, tq), keys(cache, kHeads, s, g, tk), scores(p, s, g, tq, tk),
@@ -169,7 +170,7 @@ public final class Attention {
         OpTimings.stop("attn.mask_softmax", t0);
 
         t0 = OpTimings.start();
-        INDArray oHeads = Nd4j.createUninitialized(x.dataType(), b, heads, tq, headDim);
+        INDArray oHeads = Tensors.take(x.dataType(), b, heads, tq, headDim);
         for (int s = 0; s < b; s++) {
             for (int g = 0; g < kvHeads; g++) {
                 Tensors.gemm(scores(p, s, g, tq, tk), values(cache, vHeads, s, g, tk), queries(oHeads, s, g, tq),
@@ -210,8 +211,8 @@ public final class Attention {
         t0 = OpTimings.start();
         INDArray dOHeads = toHeads(dO, b, t, heads);
         Tensors.close(dO);
-        INDArray dP = Nd4j.createUninitialized(dy.dataType(), b, heads, t, t);
-        INDArray dV = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, t, headDim);
+        INDArray dP = Tensors.take(dy.dataType(), b, heads, t, t);
+        INDArray dV = Tensors.take(dy.dataType(), b, kvHeads, t, headDim);
         for (int s = 0; s < b; s++) {
             for (int g = 0; g < kvHeads; g++) {
                 INDArray dOg = queries(dOHeads, s, g, t);
@@ -227,15 +228,15 @@ public final class Attention {
         long r = (long) b * heads * t;
         INDArray p2 = probs.reshape('c', r, t);
         INDArray dP2 = dP.reshape('c', r, t);
-        INDArray tmp = dP2.mul(p2);
-        INDArray rowSum = tmp.sum(1);
+        INDArray tmp = Tensors.mul(dP2, p2);
+        INDArray rowSum = Tensors.sumRows(tmp);
         dP2.subiColumnVector(rowSum).muli(p2);
         Tensors.close(tmp, rowSum);
         OpTimings.stop("attn.softmax.bwd", t0);
 
         t0 = OpTimings.start();
-        INDArray dQ = Nd4j.createUninitialized(dy.dataType(), b, heads, t, headDim);
-        INDArray dK = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, t, headDim);
+        INDArray dQ = Tensors.take(dy.dataType(), b, heads, t, headDim);
+        INDArray dK = Tensors.take(dy.dataType(), b, kvHeads, t, headDim);
         for (int s = 0; s < b; s++) {
             for (int g = 0; g < kvHeads; g++) {
                 INDArray dSg = scores(dP, s, g, t, t);
@@ -265,8 +266,8 @@ public final class Attention {
             INDArray dqn = qNorm.backward(dqr.reshape('c', rows * heads, headDim));
             INDArray dkn = kNorm.backward(dkr.reshape('c', rows * kvHeads, headDim));
             Tensors.close(dqr, dkr);
-            dqr = dqn.reshape('c', rows, (long) heads * headDim);
-            dkr = dkn.reshape('c', rows, (long) kvHeads * headDim);
+            dqr = Tensors.reshapeOwned(dqn, rows, (long) heads * headDim);
+            dkr = Tensors.reshapeOwned(dkn, rows, (long) kvHeads * headDim);
         }
         OpTimings.stop("attn.norm_rope.bwd", t0);
 
@@ -310,12 +311,14 @@ public final class Attention {
 
     /** {@code [B·T, n·d]} token-major → {@code [B, n, T, d]} head-major (a copy). */
     private INDArray toHeads(INDArray x, int b, int t, int n) {
-        return x.reshape('c', b, t, n, headDim).permute(0, 2, 1, 3).dup('c');
+        return Tensors.copy(x.reshape('c', b, t, n, headDim).permute(0, 2, 1, 3));
     }
 
     /** {@code [B, n, T, d]} head-major → {@code [B·T, n·d]} token-major (a copy). */
     private INDArray fromHeads(INDArray h, int b, int t, int n) {
-        return h.permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) n * headDim);
+        INDArray out = Tensors.take(h.dataType(), (long) b * t, (long) n * headDim);
+        out.reshape('c', b, t, n, headDim).assign(h.permute(0, 2, 1, 3));
+        return out;
     }
 
     public void clearCache() {

@@ -30,7 +30,8 @@ public final class Embedding {
             }
         }
         cachedIds = training ? ids.clone() : null;
-        return Nd4j.pullRows(weight.value(), 1, ids);
+        INDArray out = Tensors.take(weight.value().dataType(), ids.length, weight.value().size(1));
+        return Nd4j.pullRows(weight.value(), out, 1, ids);
     }
 
     /** Adds {@code dx [ids, hidden]} into the rows of the weight gradient; nothing when the weight is frozen. */

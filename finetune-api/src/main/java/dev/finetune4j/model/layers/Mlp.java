@@ -3,13 +3,12 @@ package dev.finetune4j.model.layers;
 import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The SwiGLU MLP: {@code down(silu(gate(x)) · up(x))}, {@code silu(g) = g·σ(g)}.
  *
  * <p>Backward, with {@code a = dL/d(silu(g)·u)}: {@code du = a·silu(g)}, {@code dg = a·u·σ(g)·(1 + g·(1−σ(g)))};
- * σ(g) is recomputed from the cached {@code g} rather than kept.
+ * silu and its derivative are recomputed from the cached {@code g} (ND4J's fused Swish ops) rather than kept.
  */
 public final class Mlp {
     private Linear gate;
@@ -56,8 +55,7 @@ public final class Mlp {
         INDArray u = up.forward(x, training);
         OpTimings.stop("mlp.gate_up", t0);
         t0 = OpTimings.start();
-        INDArray act = Transforms.sigmoid(g, true);
-        act.muli(g).muli(u);
+        INDArray act = Tensors.silu(g).muli(u);
         OpTimings.stop("mlp.silu_mul", t0);
         t0 = OpTimings.start();
         INDArray out = down.forward(act, training);
@@ -82,10 +80,9 @@ public final class Mlp {
         t0 = OpTimings.start();
         INDArray g = cachedGate;
         INDArray u = cachedUp;
-        INDArray sig = Transforms.sigmoid(g, true);
-        INDArray du = sig.mul(g).muli(dAct);                              // a·silu(g)
-        INDArray dg = sig.rsub(1.0).muli(g).addi(1.0).muli(sig).muli(dAct).muli(u); // a·u·σ(1 + g(1−σ))
-        Tensors.close(sig, dAct);
+        INDArray du = Tensors.silu(g).muli(dAct);                  // a·silu(g)
+        INDArray dg = Tensors.siluDerivative(g).muli(dAct).muli(u); // a·u·silu'(g)
+        Tensors.close(dAct);
         OpTimings.stop("mlp.silu.bwd", t0);
         t0 = OpTimings.start();
         INDArray dx = gate.backward(dg);

@@ -2,14 +2,16 @@ package dev.finetune4j.model.layers;
 
 import dev.finetune4j.nn.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * RMSNorm over the last dimension of {@code x [rows, dim]}: {@code y = w · x / sqrt(mean(x²) + eps)}
  * (Llama/Qwen/Mistral; the statistics in the compute precision, which is float32 or float64 here).
  *
- * <p>Backward, with {@code x̂ = x·r}, {@code r = 1/sqrt(mean(x²)+eps)}: {@code dŷ = dy·w},
- * {@code dx = r·(dŷ − x̂·mean(dŷ·x̂))}, {@code dw = Σ_rows dy·x̂}.
+ * <p>Backward, with {@code x̂ = x·r}, {@code r = 1/sqrt(mean(x²)+eps)}: {@code dx̂ = dy·w},
+ * {@code dx = r·(dx̂ − x̂·mean(dx̂·x̂))}, {@code dw = Σ_rows dy·x̂}.
  */
 public final class RmsNorm {
     private final Parameter weight;
@@ -31,14 +33,14 @@ public final class RmsNorm {
 
     /** A new {@code [rows, dim]} array; with {@code training} keeps x̂ and r for {@link #backward}. */
     public INDArray forward(INDArray x, boolean training) {
+        clearCache();
         long dim = x.size(1);
-        INDArray invRms = x.norm2(1);                   // sqrt(Σx²)
+        INDArray invRms = Tensors.norm2Rows(x);         // sqrt(Σx²)
         invRms.muli(invRms).divi(dim).addi(eps);        // mean(x²) + eps
         Transforms.sqrt(invRms, false).rdivi(1.0);
-        INDArray normed = x.mulColumnVector(invRms);
-        INDArray y = normed.mulRowVector(weight.value());
+        INDArray normed = Tensors.mulColumnVector(x, invRms);
+        INDArray y = Tensors.mulRowVector(normed, weight.value());
         if (training) {
-            clearCache();
             cachedNormed = normed;
             cachedInvRms = invRms;
         } else {
@@ -54,16 +56,17 @@ public final class RmsNorm {
         }
         INDArray xhat = cachedNormed;
         long dim = xhat.size(1);
+        INDArray t = Tensors.take(dy.dataType(), dy.shape());
         if (weight.trainable()) {
-            INDArray t = dy.mul(xhat);
-            INDArray dw = t.sum(0);
-            weight.accumulateGrad(dw);
-            Tensors.close(t, dw);
+            dy.mul(xhat, t);
+            INDArray dw = Tensors.sumColumns(t);
+            weight.gradAccumulator().addi(dw);
+            Tensors.close(dw);
         }
-        INDArray dxhat = dy.mulRowVector(weight.value());
-        INDArray t = dxhat.mul(xhat);
-        INDArray mean = t.sum(1).divi(dim);
-        t.assign(xhat).muliColumnVector(mean);
+        INDArray dxhat = Tensors.mulRowVector(dy, weight.value());
+        dxhat.mul(xhat, t);
+        INDArray mean = Tensors.sumRows(t).divi(dim);
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(xhat, mean, t, 0));
         dxhat.subi(t).muliColumnVector(cachedInvRms);
         Tensors.close(t, mean);
         clearCache();

@@ -61,7 +61,11 @@ public final class RotaryEmbedding {
                     }
                 }
             }
-            return new INDArray[] {Nd4j.create(c, new long[] {n, width}, 'c'), Nd4j.create(s, new long[] {n, width}, 'c')};
+            INDArray ca = Tensors.take(dtype, n, width);
+            INDArray sa = Tensors.take(dtype, n, width);
+            ca.data().setData(c);
+            sa.data().setData(s);
+            return new INDArray[] {ca, sa};
         }
         float[] c = new float[n * width];
         float[] s = new float[n * width];
@@ -77,9 +81,11 @@ public final class RotaryEmbedding {
                 }
             }
         }
-        INDArray ca = Nd4j.create(c, new long[] {n, width}, 'c');
-        INDArray sa = Nd4j.create(s, new long[] {n, width}, 'c');
-        return new INDArray[] {ca.castTo(dtype), sa.castTo(dtype)};
+        INDArray ca = Tensors.take(dtype, n, width);
+        INDArray sa = Tensors.take(dtype, n, width);
+        ca.data().setData(c);
+        sa.data().setData(s);
+        return new INDArray[] {ca, sa};
     }
 
     private void angles(int position, float[] cos, float[] sin) {
@@ -93,7 +99,7 @@ public final class RotaryEmbedding {
 
     /** RoPE of {@code x [rows, heads·headDim]} with tables from {@link #tables}: a new array. */
     public INDArray apply(INDArray x, INDArray c, INDArray s) {
-        INDArray out = x.mul(c);
+        INDArray out = Tensors.mul(x, c);
         INDArray swapped = swapHalves(x);
         swapped.muli(s);
         out.addi(swapped);
@@ -103,7 +109,7 @@ public final class RotaryEmbedding {
 
     /** Gradient of {@link #apply}: {@code dx = dy·C + swap(dy·S)} (the swap is its own transpose). */
     public INDArray backward(INDArray dy, INDArray c, INDArray s) {
-        INDArray t = dy.mul(s);
+        INDArray t = Tensors.mul(dy, s);
         INDArray dx = swapHalves(t);
         t.assign(dy).muli(c);
         dx.addi(t);
@@ -117,11 +123,12 @@ public final class RotaryEmbedding {
         long heads = x.size(1) / headDim;
         int half = headDim / 2;
         INDArray src = x.reshape('c', rows, heads, headDim);
-        INDArray out = Nd4j.createUninitialized(x.dataType(), rows, heads, headDim);
-        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half))
+        INDArray out = Tensors.take(x.dataType(), rows, heads * headDim);
+        INDArray dst = out.reshape('c', rows, heads, headDim);
+        dst.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half))
                 .assign(src.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim)));
-        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim))
+        dst.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim))
                 .assign(src.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half)));
-        return out.reshape('c', rows, heads * headDim);
+        return out;
     }
 }

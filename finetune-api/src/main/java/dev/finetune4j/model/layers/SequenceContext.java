@@ -141,8 +141,13 @@ public final class SequenceContext implements AutoCloseable {
                 }
             }
         }
-        long[] shape = {batch, (long) queryLen * keyLen};
-        return dbl ? Nd4j.create(md, shape, 'c') : Nd4j.create(mf, shape, 'c');
+        INDArray out = Tensors.take(dtype, batch, (long) queryLen * keyLen);
+        if (dbl) {
+            out.data().setData(md);
+        } else {
+            out.data().setData(mf);
+        }
+        return out;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.finetune4j.model.loss;
 import dev.finetune4j.data.EncodedExample;
 import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.model.layers.Tensors;
+import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.Linear;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -82,7 +83,7 @@ public final class CausalLmLoss {
         long tokens = countTargets(targets);
         double norm = normaliser > 0 ? normaliser : Math.max(1, tokens);
         double[] nll = new double[targets.length];
-        INDArray grad = withGradient ? Nd4j.zeros(hidden.dataType(), hidden.shape()) : null;
+        INDArray grad = withGradient ? ArrayPool.takeZeros(hidden.dataType(), hidden.shape()) : null;
         forEachChunk(lmHead, hidden, targets, chunkElements, withGradient, (rows, probs) -> {
             readLogProbs(probs, rows, targets, nll);
             if (withGradient) {
@@ -145,7 +146,7 @@ public final class CausalLmLoss {
             throw new IllegalArgumentException("upstream has " + upstream.length + " entries for " + targets.length
                     + " rows");
         }
-        INDArray grad = Nd4j.zeros(hidden.dataType(), hidden.shape());
+        INDArray grad = ArrayPool.takeZeros(hidden.dataType(), hidden.shape());
         forEachChunk(lmHead, hidden, targets, chunkElements, true, (rows, probs) -> {
             // d log p_t / d logits = onehot − p; times the upstream gradient of each row
             double[] negU = new double[rows.length];
@@ -197,7 +198,7 @@ public final class CausalLmLoss {
             boolean contiguous = rows[rows.length - 1] - rows[0] == rows.length - 1;
             INDArray h = contiguous
                     ? hidden.get(NDArrayIndex.interval(rows[0], rows[0] + rows.length), NDArrayIndex.all())
-                    : Nd4j.pullRows(hidden, 1, rows);
+                    : Nd4j.pullRows(hidden, Tensors.take(hidden.dataType(), rows.length, hidden.size(1)), 1, rows);
             long t0 = OpTimings.start();
             INDArray logits = lmHead.forward(h, training);
             OpTimings.stop("lm_head", t0);
@@ -237,7 +238,7 @@ public final class CausalLmLoss {
             }
             INDArray row = hidden.get(NDArrayIndex.interval(r, r + 1), NDArrayIndex.all());
             INDArray logits = lmHead.forward(row, false);
-            double[] z = logits.data().asDouble();
+            double[] z = logits.toDoubleVector();
             Tensors.close(logits);
             double max = Double.NEGATIVE_INFINITY;
             for (double v : z) {
