@@ -5,6 +5,7 @@ import dev.finetune4j.data.EncodedExample;
 import dev.finetune4j.model.CausalLM;
 import dev.finetune4j.model.layers.Tensors;
 import dev.finetune4j.model.loss.CausalLmLoss;
+import dev.finetune4j.nn.ArrayPool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,9 +48,12 @@ public final class Perplexity {
             int seq = batch.seqLen();
             int[] labels = batch.labels().dup().data().asInt();
             int[] targets = CausalLmLoss.shiftedTargets(labels, rows.size(), seq);
-            INDArray h = model.forward(batch, false);
-            double[] logp = CausalLmLoss.tokenLogProbs(model.lmHead(), h, targets, model.options().lossChunkElements());
-            Tensors.close(h);
+            double[] logp;
+            try (ArrayPool.Activation a = model.pool().activate()) {
+                INDArray h = model.forward(batch, false);
+                logp = CausalLmLoss.tokenLogProbs(model.lmHead(), h, targets, model.options().lossChunkElements());
+                Tensors.close(h);
+            }
             for (int r = 0; r < rows.size(); r++) {
                 double s = 0;
                 int n = 0;

@@ -8,6 +8,7 @@ import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.model.layers.Tensors;
 import dev.finetune4j.model.loss.CausalLmLoss;
 import dev.finetune4j.model.tiny.RandomWeights;
+import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.Parameter;
 import java.util.Arrays;
 import java.util.Locale;
@@ -41,6 +42,12 @@ public final class TrainStepBench {
         boolean profile = a.containsKey("profile");
         int gcEvery = Integer.parseInt(a.getOrDefault("gc-every", "0"));
         ModelConfig cfg = BenchSupport.preset(presetName);
+        if (a.containsKey("ew-threshold")) {
+            Nd4j.getEnvironment().setElementwiseThreshold(Integer.parseInt(a.get("ew-threshold")));
+            Nd4j.getEnvironment().setTadThreshold(Integer.parseInt(a.get("ew-threshold")));
+        }
+        System.err.println("elementwise threshold " + Nd4j.getEnvironment().elementwiseThreshold() + ", tad threshold "
+                + Nd4j.getEnvironment().tadThreshold());
         ModelOptions opts = ModelOptions.defaults().withActivationCheckpointing(a.containsKey("checkpoint"));
         long t0 = System.nanoTime();
         CausalLM model = CausalLM.create(cfg, opts, new RandomWeights(0, 0.02, 0.1));
@@ -79,15 +86,21 @@ public final class TrainStepBench {
                 OpTimings.enable(true);
             }
             model.zeroGrad();
-            long s0 = System.nanoTime();
-            INDArray h = model.forward(bt, true);
-            long s1 = System.nanoTime();
-            CausalLmLoss.Result res = CausalLmLoss.crossEntropy(model.lmHead(), h, targets, 0, true,
-                    opts.lossChunkElements());
-            Tensors.close(h);
-            long s2 = System.nanoTime();
-            model.backward(res.hiddenGrad());
-            Tensors.close(res.hiddenGrad());
+            long s0;
+            long s1;
+            long s2;
+            CausalLmLoss.Result res;
+            // the lower-level API, as model.lossAndBackward runs it, split to time the three parts
+            try (ArrayPool.Activation act = model.pool().activate()) {
+                s0 = System.nanoTime();
+                INDArray h = model.forward(bt, true);
+                s1 = System.nanoTime();
+                res = CausalLmLoss.crossEntropy(model.lmHead(), h, targets, 0, true, opts.lossChunkElements());
+                Tensors.close(h);
+                s2 = System.nanoTime();
+                model.backward(res.hiddenGrad());
+                Tensors.close(res.hiddenGrad());
+            }
             if (gcEvery > 0 && i % gcEvery == gcEvery - 1) {
                 System.gc(); // ND4J frees op-internal native buffers only when their Java owners are collected
             }
