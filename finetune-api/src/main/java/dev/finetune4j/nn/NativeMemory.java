@@ -19,6 +19,7 @@ public final class NativeMemory {
     private static final long THRESHOLD = Long.getLong("finetune4j.gcThresholdBytes", 64L << 20);
     private static long baseline = -1;
     private static boolean unavailable;
+    private static long collections;
 
     private NativeMemory() {
     }
@@ -38,6 +39,11 @@ public final class NativeMemory {
         }
     }
 
+    /** How many collections {@link #collectIfGrown()} asked for. */
+    public static synchronized long collections() {
+        return collections;
+    }
+
     /** Runs {@code System.gc()} if the RSS grew by more than the threshold (64 MiB) since the last time. */
     public static synchronized void collectIfGrown() {
         long rss = residentBytes();
@@ -50,6 +56,7 @@ public final class NativeMemory {
         }
         if (rss > baseline + THRESHOLD) {
             System.gc();
+            collections++;
             long after = residentBytes();
             baseline = after < 0 ? rss : after;
         }

@@ -84,16 +84,23 @@ public final class CausalLmLoss {
         double norm = normaliser > 0 ? normaliser : Math.max(1, tokens);
         double[] nll = new double[targets.length];
         INDArray grad = withGradient ? ArrayPool.takeZeros(hidden.dataType(), hidden.shape()) : null;
+        // a frozen LM head takes the 1/normaliser on the small [rows, hidden] gradient instead of the logits
+        boolean headTrains = lmHead.parameters().stream().anyMatch(dev.finetune4j.nn.Parameter::trainable);
         forEachChunk(lmHead, hidden, targets, chunkElements, withGradient, (rows, probs) -> {
             readLogProbs(probs, rows, targets, nll);
             if (withGradient) {
                 for (int i = 0; i < rows.length; i++) {
                     probs.putScalar(i, targets[rows[i]], probs.getDouble(i, targets[rows[i]]) - 1.0);
                 }
-                probs.muli(1.0 / norm);
+                if (headTrains) {
+                    probs.muli(1.0 / norm);
+                }
             }
             return withGradient;
         }, grad);
+        if (withGradient && !headTrains) {
+            grad.muli(1.0 / norm);
+        }
         fixUnderflow(lmHead, hidden, targets, nll);
         double sum = 0;
         for (int i = 0; i < targets.length; i++) {

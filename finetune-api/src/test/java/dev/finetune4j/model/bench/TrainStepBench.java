@@ -130,12 +130,13 @@ public final class TrainStepBench {
                         + " \"fwd_s_median\": %.4f, \"loss_s_median\": %.4f, \"bwd_s_median\": %.4f,"
                         + " \"peak_rss_mb\": %.0f, \"train_peak_rss_mb\": %s, \"rss_after_build_mb\": %.0f,"
                         + " \"build_s\": %.1f, \"loss_first\": %.5f, \"loss_last\": %.5f, \"threads\": \"%s\","
-                        + " \"params\": %d}",
+                        + " \"params\": %d, \"gc_calls\": %d}",
                 presetName, batch, seq, trainable, opts.activationCheckpointing(), batch * seq / med, med,
                 Arrays.stream(tot).min().orElse(0), BenchSupport.median(fwd), BenchSupport.median(loss),
                 BenchSupport.median(bwd), BenchSupport.procMb("VmHWM"),
                 peakReset ? String.format(Locale.ROOT, "%.0f", BenchSupport.procMb("VmHWM")) : "null", rssBuild, buildS,
-                firstLoss, lastLoss, threads, model.parameterCount()));
+                firstLoss, lastLoss, threads, model.parameterCount(),
+                dev.finetune4j.nn.NativeMemory.collections()));
         if (profile) {
             System.out.print(OpTimings.report(steps));
         }
