@@ -22,7 +22,7 @@ public record ModelOptions(DataType dtype, boolean activationCheckpointing, long
         }
     }
 
-    /** FLOAT, no activation checkpointing, 16 Mi logits per loss chunk. */
+    /** FLOAT, no activation checkpointing, 64 Mi logits per loss chunk. */
     public static ModelOptions defaults() {
         return new ModelOptions(DataType.FLOAT, false, CausalLmLoss.DEFAULT_CHUNK_ELEMENTS);
     }

@@ -12,6 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * into the parameter's accumulator. Outputs come from the active {@link ArrayPool}, if any.
  */
 public final class DenseLinear implements Linear {
+    private static final long VOCAB_SIZED = 30_000;
     private final String name;
     private final WeightStore weight;
     private final Parameter bias; // may be null
@@ -75,7 +76,18 @@ public final class DenseLinear implements Linear {
         INDArray w = weight.acquire();
         INDArray dx = ArrayPool.take(dy.dataType(), dy.size(0), w.size(1));
         try {
-            Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);
+            if (w.size(0) >= VOCAB_SIZED) {
+                // a vocabulary-sized K (the LM head): OpenBLAS runs this product ~20 % faster into a column-major
+                // output (measured on [256, 151936]·[151936, 896]: 248 vs 309 ms), then one small copy
+                INDArray tmp = ArrayPool.take(dy.dataType(), dy.size(0), w.size(1));
+                long[] shape = {dy.size(0), w.size(1)};
+                INDArray f = Nd4j.create(tmp.data(), shape, Nd4j.getStrides(shape, 'f'), 0, 'f');
+                Nd4j.gemm(dy, w, f, false, false, 1.0, 0.0);
+                dx.assign(f);
+                ArrayPool.give(tmp);
+            } else {
+                Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);
+            }
         } finally {
             weight.release(w);
         }

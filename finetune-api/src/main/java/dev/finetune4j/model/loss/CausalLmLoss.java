@@ -31,8 +31,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * </ul>
  */
 public final class CausalLmLoss {
-    /** Default chunk budget: 16 Mi logits (64 MiB in float) per chunk. */
-    public static final long DEFAULT_CHUNK_ELEMENTS = 16L << 20;
+    /**
+     * Default chunk budget: 64 Mi logits (256 MiB in float) per chunk, e.g. 441 rows of a 151,936-token vocabulary.
+     * Every chunk streams the whole LM-head matrix twice (forward and input gradient), so fewer, larger chunks are
+     * faster: Qwen2.5-0.5B shape, 255 rows, 3 chunks 1.12 s vs 1 chunk 0.61 s (measured). Lower it through
+     * {@link dev.finetune4j.model.ModelOptions#lossChunkElements} where memory is tight.
+     */
+    public static final long DEFAULT_CHUNK_ELEMENTS = 64L << 20;
     private static final double TINY_PROB = 1e-30;
 
     private CausalLmLoss() {

@@ -49,8 +49,13 @@ public final class TrainStepBench {
         System.err.println("elementwise threshold " + Nd4j.getEnvironment().elementwiseThreshold() + ", tad threshold "
                 + Nd4j.getEnvironment().tadThreshold());
         ModelOptions opts = ModelOptions.defaults().withActivationCheckpointing(a.containsKey("checkpoint"));
+        if (a.containsKey("loss-chunk")) {
+            opts = opts.withLossChunkElements(Long.parseLong(a.get("loss-chunk")));
+        }
         long t0 = System.nanoTime();
-        CausalLM model = CausalLM.create(cfg, opts, new RandomWeights(0, 0.02, 0.1));
+        CausalLM model = a.containsKey("dir") ? CausalLM.load(java.nio.file.Path.of(a.get("dir")), opts)
+                : CausalLM.create(cfg, opts, new RandomWeights(0, 0.02, 0.1));
+        cfg = model.config();
         double buildS = (System.nanoTime() - t0) / 1e9;
         switch (trainable) {
             case "all" -> model.namedParameters().values().forEach(p -> p.setTrainable(true));
