@@ -58,7 +58,9 @@ class DenseLinearTest {
         linear.forward(x, true);
         INDArray dx = linear.backward(dy);
         INDArray want = Nd4j.gemm(dy, w.value(), false, false);
-        assertEquals(0.0, dx.sub(want).amaxNumber().doubleValue(), 1e-3);
+        // sums of 30,000 products of size ~170: float rounding differs by summation order, ~1e-5 relative
+        double scale = want.amaxNumber().doubleValue();
+        assertEquals(0.0, dx.sub(want).amaxNumber().doubleValue() / scale, 2e-5);
         assertEquals('c', dx.ordering());
     }
 }
