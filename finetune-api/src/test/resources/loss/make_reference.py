@@ -78,8 +78,8 @@ def kto(beta, sums, counts, desirable, ref, policy_kl, ref_kl, chosen_weight=1.0
     kl = (t(policy_kl) - t(ref_kl)).mean().detach().clamp(min=0)
     pc, pr = sums_t[tags], sums_t[~tags]
     rc, rr = ref_t[tags], ref_t[~tags]
-    chosen_losses = 1 - F.sigmoid(beta * ((pc - rc) - kl))
-    rejected_losses = 1 - F.sigmoid(beta * (kl - (pr - rr)))
+    chosen_losses = 1 - torch.sigmoid(beta * ((pc - rc) - kl))
+    rejected_losses = 1 - torch.sigmoid(beta * (kl - (pr - rr)))
     losses = torch.cat((chosen_weight * chosen_losses, rejected_weight * rejected_losses), 0).nanmean()
     if ftx > 1e-6 and len(pc) > 0:
         chosen_avg = (sums_t / counts_t)[tags]
