@@ -160,7 +160,7 @@ public record ModelConfig(String modelType, int vocabSize, int hiddenSize, int i
             headDim = hidden / heads;
         }
         String act = d.hasNonNull("hidden_act") ? d.get("hidden_act").asText() : "silu";
-        if (!act.equals("silu")) {
+        if (!act.equals("silu") && !act.equals("swish")) {
             throw new IllegalArgumentException("hidden_act \"" + act + "\" is not supported for " + mt + " (only silu)");
         }
         double prf = d.hasNonNull("partial_rotary_factor") ? number(d, "partial_rotary_factor") : 1.0;
