@@ -35,7 +35,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Entry(String name, SafeDType dtype, long[] shape, INDArray array, byte[] raw) {
+    /** Produces the values of a tensor one after another in C order (see {@link #putGenerated}). */
+    @FunctionalInterface
+    public interface FloatSource {
+        float next();
+    }
+
+    private record Entry(String name, SafeDType dtype, long[] shape, INDArray array, byte[] raw, FloatSource source) {
         long byteSize() {
             long n = dtype.bytes();
             for (long d : shape) {
@@ -53,18 +59,32 @@ public final class SafetensorsWriter {
         if (!dtype.isConvertibleFloat()) {
             throw new IllegalArgumentException(name + ": arrays are stored as F32, F16, BF16 or F64, not " + dtype);
         }
-        add(new Entry(name, dtype, array.shape(), array, null));
+        add(new Entry(name, dtype, array.shape(), array, null, null));
         return this;
     }
 
     /** Adds pre-encoded little-endian bytes (integer or packed quantized tensors). */
     public SafetensorsWriter putRaw(String name, SafeDType dtype, long[] shape, byte[] bytes) {
-        Entry e = new Entry(name, dtype, shape.clone(), null, bytes.clone());
+        Entry e = new Entry(name, dtype, shape.clone(), null, bytes.clone(), null);
         if (e.byteSize() != bytes.length) {
             throw new IllegalArgumentException(name + ": " + bytes.length + " bytes given, shape and dtype need "
                     + e.byteSize());
         }
         add(e);
+        return this;
+    }
+
+    /**
+     * Adds a tensor whose values are produced while the file is written ({@code source.next()} is called once per
+     * element, in C order, when this tensor's turn comes): a large generated model is written without ever
+     * holding its weights in memory. Stored as F32, F16, BF16 or F64.
+     */
+    public SafetensorsWriter putGenerated(String name, SafeDType dtype, long[] shape, FloatSource source) {
+        if (!dtype.isConvertibleFloat()) {
+            throw new IllegalArgumentException(name + ": generated tensors are stored as F32, F16, BF16 or F64, not "
+                    + dtype);
+        }
+        add(new Entry(name, dtype, shape.clone(), null, null, Objects.requireNonNull(source, "source")));
         return this;
     }
 
@@ -121,6 +141,8 @@ public final class SafetensorsWriter {
             for (Entry e : ordered) {
                 if (e.raw != null) {
                     writeAll(ch, ByteBuffer.wrap(e.raw));
+                } else if (e.source != null) {
+                    writeGenerated(ch, e, chunk);
                 } else {
                     writeArray(ch, e, chunk);
                 }
@@ -157,6 +179,29 @@ public final class SafetensorsWriter {
                 case F64 -> chunk.putDouble(v);
                 case BF16 -> chunk.putShort(HalfFloats.floatToBf16((float) v));
                 case F16 -> chunk.putShort(HalfFloats.floatToF16((float) v));
+                default -> throw new IllegalStateException(e.dtype.name());
+            }
+            if (chunk.remaining() < width) {
+                chunk.flip();
+                writeAll(ch, chunk);
+                chunk.clear();
+            }
+        }
+        chunk.flip();
+        writeAll(ch, chunk);
+    }
+
+    private static void writeGenerated(FileChannel ch, Entry e, ByteBuffer chunk) throws IOException {
+        long n = e.byteSize() / e.dtype.bytes();
+        int width = e.dtype.bytes();
+        chunk.clear();
+        for (long i = 0; i < n; i++) {
+            float v = e.source.next();
+            switch (e.dtype) {
+                case F32 -> chunk.putFloat(v);
+                case F64 -> chunk.putDouble(v);
+                case BF16 -> chunk.putShort(HalfFloats.floatToBf16(v));
+                case F16 -> chunk.putShort(HalfFloats.floatToF16(v));
                 default -> throw new IllegalStateException(e.dtype.name());
             }
             if (chunk.remaining() < width) {

@@ -12,6 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link #backward(INDArray)} needs; {@code backward} must follow that forward, returns the input
  * gradient and adds parameter gradients to the trainable {@link Parameter}s (frozen ones get none, and no
  * time is spent on them). Inputs are 2-D {@code [rows, inFeatures]}.
+ *
+ * <p>Ownership: the arrays {@code forward} and {@code backward} return belong entirely to the caller (the decoder
+ * gives them back to its {@link ArrayPool} when done, so they must not be views of anything the layer still uses);
+ * take them from {@link ArrayPool#take} to avoid allocation. The input {@code x} kept by a training forward stays
+ * valid until this layer's {@code backward} returns, not after.
  */
 public interface Linear {
 

@@ -3,6 +3,7 @@ package dev.finetune4j.nn;
 import java.util.Arrays;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A named tensor of the model with its gradient accumulator. Names are HuggingFace parameter paths
@@ -66,6 +67,22 @@ public final class Parameter {
         } else {
             grad.addi(g);
         }
+    }
+
+    /**
+     * The gradient buffer itself, zero-filled on first use, for layers that add into it in place (a gemm with
+     * {@code beta = 1}, a row scatter) instead of making a temporary per step. A frozen parameter has none.
+     *
+     * @throws IllegalStateException if the parameter is frozen
+     */
+    public INDArray gradAccumulator() {
+        if (!trainable) {
+            throw new IllegalStateException("parameter " + name + " is frozen: it has no gradient");
+        }
+        if (grad == null) {
+            grad = Nd4j.zeros(value.dataType(), value.shape());
+        }
+        return grad;
     }
 
     /** Sets the gradient to zero, keeping its buffer. */

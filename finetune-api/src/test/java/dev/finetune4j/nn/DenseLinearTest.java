@@ -47,4 +47,20 @@ class DenseLinearTest {
         assertNull(w.grad());
         assertEquals(4, dx.size(1));
     }
+
+    @Test
+    void vocabularySizedInputGradientEqualsThePlainProduct() {
+        Nd4j.getRandom().setSeed(3);
+        Parameter w = new Parameter("lm_head.weight", Nd4j.randn(DataType.FLOAT, 30_000, 6), false);
+        DenseLinear linear = new DenseLinear("lm_head", new DenseWeight(w), null);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 6);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 5, 30_000);
+        linear.forward(x, true);
+        INDArray dx = linear.backward(dy);
+        INDArray want = Nd4j.gemm(dy, w.value(), false, false);
+        // sums of 30,000 products of size ~170: float rounding differs by summation order, ~1e-5 relative
+        double scale = want.amaxNumber().doubleValue();
+        assertEquals(0.0, dx.sub(want).amaxNumber().doubleValue() / scale, 2e-5);
+        assertEquals('c', dx.ordering());
+    }
 }

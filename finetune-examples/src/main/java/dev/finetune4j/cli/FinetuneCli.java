@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             EnvCommand.class,
             TemplateBenchCommand.class,
+            PplCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FinetuneCli implements Runnable {

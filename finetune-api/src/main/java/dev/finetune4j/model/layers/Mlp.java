@@ -1,0 +1,110 @@
+package dev.finetune4j.model.layers;
+
+import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.Linear;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The SwiGLU MLP: {@code down(silu(gate(x)) · up(x))}, {@code silu(g) = g·σ(g)}.
+ *
+ * <p>Backward, with {@code a = dL/d(silu(g)·u)}: {@code du = a·silu(g)}, {@code dg = a·u·σ(g)·(1 + g·(1−σ(g)))};
+ * silu and its derivative are recomputed from the cached {@code g} (ND4J's fused Swish ops) rather than kept.
+ */
+public final class Mlp {
+    private Linear gate;
+    private Linear up;
+    private Linear down;
+    private INDArray cachedGate; // g [rows, inter]
+    private INDArray cachedUp;   // u [rows, inter]
+    private INDArray cachedAct;  // silu(g)·u, the input down_proj keeps
+
+    public Mlp(Linear gate, Linear up, Linear down) {
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
+    }
+
+    public Linear gate() {
+        return gate;
+    }
+
+    public Linear up() {
+        return up;
+    }
+
+    public Linear down() {
+        return down;
+    }
+
+    public void setGate(Linear l) {
+        gate = l;
+    }
+
+    public void setUp(Linear l) {
+        up = l;
+    }
+
+    public void setDown(Linear l) {
+        down = l;
+    }
+
+    public INDArray forward(INDArray x, boolean training) {
+        releaseOwn();
+        long t0 = OpTimings.start();
+        INDArray g = gate.forward(x, training);
+        INDArray u = up.forward(x, training);
+        OpTimings.stop("mlp.gate_up", t0);
+        t0 = OpTimings.start();
+        INDArray act = Tensors.silu(g).muli(u);
+        OpTimings.stop("mlp.silu_mul", t0);
+        t0 = OpTimings.start();
+        INDArray out = down.forward(act, training);
+        OpTimings.stop("mlp.down", t0);
+        if (training) {
+            cachedGate = g;
+            cachedUp = u;
+            cachedAct = act;
+        } else {
+            Tensors.close(g, u, act);
+        }
+        return out;
+    }
+
+    public INDArray backward(INDArray dy) {
+        if (cachedGate == null) {
+            throw new IllegalStateException("mlp backward without a training forward");
+        }
+        long t0 = OpTimings.start();
+        INDArray dAct = down.backward(dy);
+        OpTimings.stop("mlp.down.bwd", t0);
+        t0 = OpTimings.start();
+        INDArray g = cachedGate;
+        INDArray u = cachedUp;
+        INDArray du = Tensors.silu(g).muli(dAct);                  // a·silu(g)
+        INDArray dg = Tensors.siluDerivative(g).muli(dAct).muli(u); // a·u·silu'(g)
+        Tensors.close(dAct);
+        OpTimings.stop("mlp.silu.bwd", t0);
+        t0 = OpTimings.start();
+        INDArray dx = gate.backward(dg);
+        INDArray dxUp = up.backward(du);
+        dx.addi(dxUp);
+        Tensors.close(dg, du, dxUp);
+        OpTimings.stop("mlp.gate_up.bwd", t0);
+        clearCache();
+        return dx;
+    }
+
+    public void clearCache() {
+        releaseOwn();
+        gate.clearCache();
+        up.clearCache();
+        down.clearCache();
+    }
+
+    private void releaseOwn() {
+        Tensors.close(cachedGate, cachedUp, cachedAct);
+        cachedGate = null;
+        cachedUp = null;
+        cachedAct = null;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.finetune4j.model.layers;
+
+import dev.finetune4j.model.KvCache;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * What every layer of one forward pass shares: the shape ({@code batch × queryLen} rows, attending to
+ * {@code keyLen} keys), the RoPE tables and the additive attention masks. Built once per forward, closed after
+ * the backward (or right after an inference forward).
+ *
+ * <p>Mask semantics (the {@link dev.finetune4j.data.Batch} contract): query t may attend to key s iff
+ * {@code s <= t} and {@code segment[s] == segment[t] != 0}, and, in a sliding-window layer, {@code t - s < window}.
+ * Masked scores get {@link #MASKED} added (exp underflows to exactly 0). A padding query (segment 0) has no allowed
+ * key under that rule; it attends to itself alone instead, so that no softmax row is empty (no NaN, in FLOAT and
+ * DOUBLE) — its output is never read by a real token, and it gets no gradient from the loss.
+ */
+public final class SequenceContext implements AutoCloseable {
+    /** Added to the scores of forbidden keys: exp of it underflows to exactly 0, and it cannot overflow. */
+    public static final double MASKED = -1e30;
+
+    private final int batch;
+    private final int queryLen;
+    private final int pastLen;
+    private final int[] positions;   // [batch * queryLen]
+    private final int[] segments;    // [batch * keyLen]: keys' segment ids; queries use the last queryLen
+    private final DataType dtype;
+    private final RotaryEmbedding rope;
+    private final KvCache cache;
+    private final Map<Integer, INDArray[]> ropeTables = new HashMap<>();
+    private final Map<Integer, INDArray> masks = new HashMap<>();
+
+    private SequenceContext(int batch, int queryLen, int pastLen, int[] positions, int[] segments, DataType dtype,
+                            RotaryEmbedding rope, KvCache cache) {
+        this.batch = batch;
+        this.queryLen = queryLen;
+        this.pastLen = pastLen;
+        this.positions = positions;
+        this.segments = segments;
+        this.dtype = dtype;
+        this.rope = rope;
+        this.cache = cache;
+    }
+
+    /**
+     * A full-sequence pass: {@code positions} and {@code segments} are {@code [batch * seq]} row-major (the batch's
+     * position ids and attention mask).
+     */
+    public static SequenceContext forBatch(int batch, int seq, int[] positions, int[] segments, DataType dtype,
+                                           RotaryEmbedding rope) {
+        if (positions.length != batch * seq || segments.length != batch * seq) {
+            throw new IllegalArgumentException("positions and segments must have batch*seq = " + batch * seq + " entries");
+        }
+        return new SequenceContext(batch, seq, 0, positions, segments, dtype, rope, null);
+    }
+
+    /**
+     * An incremental pass of one sequence over a {@link KvCache}: {@code newTokens} queries at positions
+     * {@code cache.length() ..}, attending to every cached key and to each other causally.
+     */
+    public static SequenceContext forCache(KvCache cache, int newTokens, DataType dtype, RotaryEmbedding rope) {
+        int past = cache.length();
+        int[] pos = new int[newTokens];
+        for (int i = 0; i < newTokens; i++) {
+            pos[i] = past + i;
+        }
+        int[] seg = new int[past + newTokens];
+        java.util.Arrays.fill(seg, 1);
+        return new SequenceContext(1, newTokens, past, pos, seg, dtype, rope, cache);
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int queryLen() {
+        return queryLen;
+    }
+
+    public int keyLen() {
+        return pastLen + queryLen;
+    }
+
+    public int pastLen() {
+        return pastLen;
+    }
+
+    public int rows() {
+        return batch * queryLen;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** The KV cache of an incremental pass, or null. */
+    public KvCache cache() {
+        return cache;
+    }
+
+    public RotaryEmbedding rope() {
+        return rope;
+    }
+
+    /** {C, S} RoPE tables for {@code heads} heads ({@link RotaryEmbedding#tables}), made once per context. */
+    public INDArray[] ropeTables(int heads) {
+        return ropeTables.computeIfAbsent(heads, h -> rope.tables(positions, h, dtype));
+    }
+
+    /**
+     * The additive mask for attention with sliding window {@code window} (0 = none): {@code [batch, queryLen·keyLen]},
+     * row b holding query t's scores for key s at {@code t·keyLen + s}.
+     */
+    public INDArray mask(int window) {
+        return masks.computeIfAbsent(window, this::buildMask);
+    }
+
+    private INDArray buildMask(int window) {
+        int keyLen = keyLen();
+        boolean dbl = dtype == DataType.DOUBLE;
+        double[] md = dbl ? new double[batch * queryLen * keyLen] : null;
+        float[] mf = dbl ? null : new float[batch * queryLen * keyLen];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < queryLen; t++) {
+                int q = pastLen + t; // the query's index among the keys
+                int segQ = segments[b * keyLen + q];
+                int base = (b * queryLen + t) * keyLen;
+                for (int s = 0; s < keyLen; s++) {
+                    boolean allowed = segQ == 0 ? s == q // padding attends to itself only: no empty row, no NaN
+                            : s <= q && segments[b * keyLen + s] == segQ && (window <= 0 || q - s < window);
+                    if (!allowed) {
+                        if (dbl) {
+                            md[base + s] = MASKED;
+                        } else {
+                            mf[base + s] = (float) MASKED;
+                        }
+                    }
+                }
+            }
+        }
+        INDArray out = Tensors.take(dtype, batch, (long) queryLen * keyLen);
+        if (dbl) {
+            out.data().setData(md);
+        } else {
+            out.data().setData(mf);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        ropeTables.values().forEach(Tensors::close);
+        masks.values().forEach(Tensors::close);
+        ropeTables.clear();
+        masks.clear();
+    }
+}
