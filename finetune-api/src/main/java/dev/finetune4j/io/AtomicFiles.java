@@ -44,6 +44,16 @@ public final class AtomicFiles {
         write(target, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Temporary files and folders are created owner-only (0600/0700); the finished file gets the usual mode
+     * (0644 for files, 0755 for folders) so that model and adapter folders can be shared.
+     */
+    public static void makeShareable(Path path, String posixPermissions) throws IOException {
+        if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(posixPermissions));
+        }
+    }
+
     public static void writeChannel(Path target, ChannelWriter writer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -51,6 +61,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         boolean done = false;
         try {
+            makeShareable(tmp, "rw-r--r--");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writer.write(ch);
                 ch.force(true);

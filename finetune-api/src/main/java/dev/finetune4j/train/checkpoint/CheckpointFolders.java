@@ -49,6 +49,7 @@ public final class CheckpointFolders {
         Path tmp = Files.createTempDirectory(outputDir, "." + name(step) + ".");
         boolean done = false;
         try {
+            dev.finetune4j.io.AtomicFiles.makeShareable(tmp, "rwxr-xr-x");
             writer.write(tmp);
             if (Files.exists(target)) {
                 Path old = Files.createTempDirectory(outputDir, "." + name(step) + ".old.");

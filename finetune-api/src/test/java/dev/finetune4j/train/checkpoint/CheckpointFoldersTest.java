@@ -29,6 +29,8 @@ class CheckpointFoldersTest {
         assertEquals(List.of(out.resolve("checkpoint-20"), out.resolve("checkpoint-30")), c.list());
         assertEquals(out.resolve("checkpoint-30"), c.latest().orElseThrow());
         assertEquals("{\"step\":30}", Files.readString(out.resolve("checkpoint-30/state.json")));
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("checkpoint-30"))), "folders readable by others, like mkdir");
     }
 
     @Test
