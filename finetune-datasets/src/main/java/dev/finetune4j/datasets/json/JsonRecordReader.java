@@ -161,7 +161,7 @@ public final class JsonRecordReader implements RecordCursor {
             JsonLocation loc = e.getLocation();
             int col = loc == null ? 0 : errorColumn(charColumn(buf, start, len, (int) loc.getByteOffset()),
                     e.getOriginalMessage());
-            pending.add(syntax(line, col, "JSON syntax error: " + e.getOriginalMessage()));
+            pending.add(syntax(line, col, "JSON syntax error: " + clean(e.getOriginalMessage(), false)));
             return;
         }
         convert(node, line);
@@ -183,6 +183,15 @@ public final class JsonRecordReader implements RecordCursor {
             }
         }
         return Math.max(1, col);
+    }
+
+    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile(
+            "\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
+
+    /** Jackson's message on one line, its "[Source: ...; line: L, column: C]" references made short. */
+    static String clean(String message, boolean withLine) {
+        String m = message == null ? "" : message.replace('\n', ' ');
+        return SOURCE.matcher(m).replaceAll(withLine ? "line $1, column $2" : "column $2");
     }
 
     /** 1-based column in characters of a byte offset within one line (Jackson counts bytes). */
@@ -243,7 +252,7 @@ public final class JsonRecordReader implements RecordCursor {
         if (index == 0) {
             index = 1;
         }
-        pending.add(fatal(line, col, "JSON syntax error: " + e.getOriginalMessage()));
+        pending.add(fatal(line, col, "JSON syntax error: " + clean(e.getOriginalMessage(), true)));
     }
 
     private ParsedRecord fatal(long line, int column, String message) {
