@@ -143,6 +143,18 @@ class ReadersTest {
     }
 
     @Test
+    void byteOrderMarksAreSkipped() throws Exception {
+        Path a = tmp.resolve("bom.json");
+        java.nio.file.Files.writeString(a, "\uFEFF[{\"instruction\": \"q\", \"output\": \"a\"}]");
+        Path b = tmp.resolve("bom.jsonl");
+        java.nio.file.Files.writeString(b, "\uFEFF{\"instruction\": \"q\", \"output\": \"a\"}\n");
+        Conversation c = Conversation.of(List.of(Message.user("q"), Message.assistant("a")));
+        assertEquals(List.of(c), TestFiles.examples(Datasets.alpaca(a).strict()));
+        assertEquals(List.of(c), TestFiles.examples(Datasets.alpaca(b).strict()));
+        assertEquals(DatasetFormat.ALPACA, Datasets.detect(b));
+    }
+
+    @Test
     void detectsFormats() {
         assertEquals(DatasetFormat.ALPACA, Datasets.detect(TestFiles.write(tmp, "a.json", "[{\"instruction\": \"q\"}]")));
         assertEquals(DatasetFormat.SHAREGPT, Datasets.detect(TestFiles.write(tmp, "b.json",

@@ -54,6 +54,10 @@ public final class JsonRecordReader implements RecordCursor {
             }
             lines = null;
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+            reader.mark(1);
+            if (reader.read() != '\uFEFF') { // a UTF-8 byte order mark, as Windows editors write
+                reader.reset();
+            }
             arrayParser = Json.FACTORY.createParser(reader);
             try {
                 JsonToken t = arrayParser.nextToken();
