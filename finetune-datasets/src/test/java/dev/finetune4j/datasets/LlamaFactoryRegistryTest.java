@@ -134,13 +134,14 @@ class LlamaFactoryRegistryTest {
 
     @Test
     void remoteEntriesFailClearly() {
+        Path dir = dir();
         FineTuneException e = assertThrows(FineTuneException.class,
-                () -> Datasets.llamaFactory(dir(), "identity,alpaca_en"));
+                () -> Datasets.llamaFactory(dir, "identity,alpaca_en"));
         assertTrue(e.getMessage().contains("dataset 'alpaca_en'"), e.getMessage());
         assertTrue(e.getMessage().contains("hf_hub_url: llamafactory/alpaca_en"), e.getMessage());
         assertTrue(e.getMessage().endsWith("remote datasets are not available; download it and use file_name"),
                 e.getMessage());
-        e = assertThrows(FineTuneException.class, () -> Datasets.llamaFactory(dir(), "no_such_set"));
+        e = assertThrows(FineTuneException.class, () -> Datasets.llamaFactory(dir, "no_such_set"));
         assertTrue(e.getMessage().startsWith("dataset 'no_such_set' is not in "), e.getMessage());
     }
 
