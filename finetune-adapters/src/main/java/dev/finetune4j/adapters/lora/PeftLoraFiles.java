@@ -3,7 +3,9 @@ package dev.finetune4j.adapters.lora;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import dev.finetune4j.adapter.Adapters;
 import dev.finetune4j.checkpoint.CheckpointException;
 import dev.finetune4j.checkpoint.SafeDType;
@@ -36,7 +38,13 @@ public final class PeftLoraFiles {
     /** The prefix PEFT puts before the base model's own module path. */
     public static final String KEY_PREFIX = "base_model.model.";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** As Python's {@code json.dumps(indent=2)}: {@code "key": value}, two-space indent. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(
+            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n"));
 
     private PeftLoraFiles() {
     }
@@ -113,7 +121,7 @@ public final class PeftLoraFiles {
         Map<String, Object> alphas = new LinkedHashMap<>();
         config.alphaPattern().forEach((k, v) -> alphas.put(k, number(v)));
         m.put("alpha_pattern", alphas);
-        return JSON.writeValueAsString(m) + "\n";
+        return JSON.writer(PRETTY).writeValueAsString(m) + "\n";
     }
 
     private static Object targetModulesValue(TargetModules t, List<String> resolved) {
