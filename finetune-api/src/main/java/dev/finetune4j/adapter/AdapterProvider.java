@@ -28,4 +28,11 @@ public interface AdapterProvider {
      * @param seed      seeds the dropout of a trainable adapter
      */
     Adapter load(Path dir, boolean trainable, long seed) throws IOException;
+
+    /**
+     * Writes {@code outDir}: the HuggingFace model of {@code modelDir} with the adapter saved in {@code adapterDir}
+     * merged into its weights, in the base's storage type, with config, generation config and tokenizer files copied
+     * (what {@code finetune export} does).
+     */
+    void exportMerged(Path modelDir, Path adapterDir, Path outDir) throws IOException;
 }

@@ -53,6 +53,14 @@ public final class Adapters {
         return provider(peftType(dir)).load(dir, trainable, seed);
     }
 
+    /**
+     * Merges the adapter in {@code adapterDir} (by its {@code peft_type}) into the model of {@code modelDir} and writes
+     * a plain HuggingFace checkpoint folder {@code outDir}: see {@link AdapterProvider#exportMerged}.
+     */
+    public static void exportMerged(Path modelDir, Path adapterDir, Path outDir) throws IOException {
+        provider(peftType(adapterDir)).exportMerged(modelDir, adapterDir, outDir);
+    }
+
     /** The {@code peft_type} of the adapter folder {@code dir} ({@code LORA}). */
     public static String peftType(Path dir) throws IOException {
         Path cfg = dir.resolve(CONFIG_FILE);

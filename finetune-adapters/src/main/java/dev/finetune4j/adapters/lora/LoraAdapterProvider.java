@@ -24,4 +24,9 @@ public final class LoraAdapterProvider implements AdapterProvider {
     public Adapter load(Path dir, boolean trainable, long seed) throws IOException {
         return LoraAdapter.load(dir, trainable, seed);
     }
+
+    @Override
+    public void exportMerged(Path modelDir, Path adapterDir, Path outDir) throws IOException {
+        LoraMerge.export(modelDir, adapterDir, outDir);
+    }
 }
