@@ -1,0 +1,186 @@
+package dev.finetune4j.adapters.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.FineTuneException;
+import dev.finetune4j.checkpoint.CheckpointException;
+import dev.finetune4j.checkpoint.SafeDType;
+import dev.finetune4j.checkpoint.SafetensorsCheckpoint;
+import dev.finetune4j.checkpoint.SafetensorsFile;
+import dev.finetune4j.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges a PEFT LoRA adapter into its base model and writes a plain HuggingFace checkpoint folder (what
+ * {@code finetune export} does): every adapted weight becomes {@code W' = W + s·B·A} (s = α/r, or α/√r with rsLoRA,
+ * per-module r/α from the patterns); every other tensor is copied unchanged. The weights are written in the base's
+ * storage type ({@code torch_dtype} of config.json: float32, bfloat16 or float16) with
+ * {@link SafetensorsCheckpoint#writeSharded}; config.json, generation_config.json and the tokenizer files are copied.
+ *
+ * <p>Memory: the whole model is held once in FLOAT while it is written.
+ */
+public final class LoraMerge {
+    private static final Logger LOG = LoggerFactory.getLogger(LoraMerge.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** HuggingFace's default {@code max_shard_size} ("5GB"). */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
+    /** The files besides the weights that make a model folder usable (copied when present). */
+    public static final List<String> COPIED_FILES = List.of("config.json", "generation_config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
+            "tokenizer.model", "chat_template.jinja", "chat_template.json");
+
+    private LoraMerge() {
+    }
+
+    /** What an export wrote. */
+    public record Result(Path dir, SafeDType dtype, List<String> mergedModules, int tensors) {
+    }
+
+    /** {@link #export(Path, Path, Path, long)} with HF's 5 GB shards. */
+    public static Result export(Path modelDir, Path adapterDir, Path outDir) throws IOException {
+        return export(modelDir, adapterDir, outDir, DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * Writes {@code outDir} = {@code modelDir} with the adapter of {@code adapterDir} merged in.
+     *
+     * @throws FineTuneException if a folder is missing, {@code outDir} already holds weights or is the model folder,
+     *                           or the adapter does not fit the model (the message names the file and tensor)
+     */
+    public static Result export(Path modelDir, Path adapterDir, Path outDir, long maxShardBytes) throws IOException {
+        if (!Files.isRegularFile(modelDir.resolve("config.json")) || !SafetensorsCheckpoint.isPresent(modelDir)) {
+            throw new FineTuneException(modelDir + " is not a model folder: it needs config.json and safetensors weights");
+        }
+        if (Files.exists(outDir) && Files.isSameFile(outDir, modelDir)) {
+            throw new FineTuneException("the export folder " + outDir + " is the model folder; choose another one");
+        }
+        if (Files.isDirectory(outDir)) {
+            try (Stream<Path> s = Files.list(outDir)) {
+                List<String> weights = s.map(p -> p.getFileName().toString())
+                        .filter(n -> n.endsWith(".safetensors") || n.equals(SafetensorsCheckpoint.INDEX_FILE)).toList();
+                if (!weights.isEmpty()) {
+                    throw new FineTuneException("the export folder " + outDir + " already holds weights (" + weights.get(0)
+                            + "); choose an empty folder or remove them");
+                }
+            }
+        }
+        PeftLoraFiles.AdapterConfigFile adapter = PeftLoraFiles.readConfig(adapterDir);
+        LoraConfig config = adapter.config();
+        SafeDType dtype = storageType(modelDir);
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        List<String> merged = new ArrayList<>();
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir);
+             SafetensorsFile weights = PeftLoraFiles.openWeights(adapterDir)) {
+            Map<String, String[]> modules = adapterModules(weights);
+            for (String name : ckpt.names()) {
+                if (!ckpt.info(name).dtype().isConvertibleFloat()) {
+                    throw new CheckpointException(modelDir + ": tensor \"" + name + "\" has dtype " + ckpt.info(name).dtype()
+                            + "; only floating checkpoints can be exported");
+                }
+                tensors.put(name, ckpt.load(name, DataType.FLOAT));
+            }
+            if (dtype == null) {
+                dtype = ckpt.info(ckpt.names().iterator().next()).dtype();
+            }
+            for (Map.Entry<String, String[]> e : modules.entrySet()) {
+                String module = e.getKey();
+                String weightName = module + ".weight";
+                INDArray w = tensors.get(weightName);
+                if (w == null) {
+                    throw new CheckpointException(weights.path() + ": the adapter changes \"" + module
+                            + "\" but the model has no tensor \"" + weightName + "\"; is it for another base model?");
+                }
+                INDArray a = weights.load(e.getValue()[0], DataType.FLOAT);
+                INDArray b = weights.load(e.getValue()[1], DataType.FLOAT);
+                int r = (int) a.size(0);
+                if (a.rank() != 2 || b.rank() != 2 || b.size(1) != r || a.size(1) != w.size(1) || b.size(0) != w.size(0)) {
+                    throw new CheckpointException(weights.path() + ": \"" + e.getValue()[0] + "\" " + Arrays.toString(a.shape())
+                            + " and \"" + e.getValue()[1] + "\" " + Arrays.toString(b.shape()) + " do not fit \"" + weightName
+                            + "\" " + Arrays.toString(w.shape()) + " (A [r, in], B [out, r])");
+                }
+                if (r != config.rankFor(module)) {
+                    throw new CheckpointException(weights.path() + ": \"" + e.getValue()[0] + "\" has rank " + r
+                            + " but adapter_config.json gives " + config.rankFor(module) + " for " + module);
+                }
+                double s = config.scalingFor(module);
+                Nd4j.gemm(b, a, w, false, false, s, 1.0);   // W += s·B·A
+                merged.add(module);
+            }
+        }
+        Files.createDirectories(outDir);
+        SafetensorsCheckpoint.writeSharded(outDir, tensors, dtype, maxShardBytes);
+        for (String f : COPIED_FILES) {
+            Path src = modelDir.resolve(f);
+            if (Files.isRegularFile(src)) {
+                AtomicFiles.write(outDir.resolve(f), out -> Files.copy(src, out));
+            }
+        }
+        LOG.info("merged {} LoRA modules of {} into {} ({}, {} tensors)", merged.size(), adapterDir, outDir, dtype,
+                tensors.size());
+        return new Result(outDir, dtype, List.copyOf(merged), tensors.size());
+    }
+
+    /** module path → {A key, B key} of the adapter file; every module needs both. */
+    private static Map<String, String[]> adapterModules(SafetensorsFile weights) {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (String key : weights.tensors().keySet()) {
+            String k = PeftLoraFiles.normaliseKey(key);
+            boolean isA = k.endsWith(".lora_A.weight");
+            boolean isB = k.endsWith(".lora_B.weight");
+            if (!k.startsWith(PeftLoraFiles.KEY_PREFIX) || !(isA || isB)) {
+                throw new CheckpointException(weights.path() + ": tensor \"" + key + "\" is not a LoRA A/B weight "
+                        + "(modules_to_save, biases and DoRA are not supported by export yet)");
+            }
+            String module = k.substring(PeftLoraFiles.KEY_PREFIX.length(), k.length() - ".lora_A.weight".length());
+            out.computeIfAbsent(module, m -> new String[2])[isA ? 0 : 1] = key;
+        }
+        for (Map.Entry<String, String[]> e : out.entrySet()) {
+            if (e.getValue()[0] == null || e.getValue()[1] == null) {
+                throw new CheckpointException(weights.path() + ": tensor \"" + (e.getValue()[0] == null
+                        ? PeftLoraFiles.keyA(e.getKey()) : PeftLoraFiles.keyB(e.getKey())) + "\" is missing");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new CheckpointException(weights.path() + ": no LoRA tensors");
+        }
+        return out;
+    }
+
+    /** The storage type config.json names ({@code torch_dtype}, or v5 {@code dtype}); null when it names none. */
+    static SafeDType storageType(Path modelDir) throws IOException {
+        Path file = modelDir.resolve("config.json");
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CheckpointException(file + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        JsonNode d = root.hasNonNull("torch_dtype") ? root.get("torch_dtype") : root.get("dtype");
+        if (d == null || d.isNull()) {
+            return null;
+        }
+        return switch (d.asText().toLowerCase(Locale.ROOT).replace("torch.", "")) {
+            case "float32", "float" -> SafeDType.F32;
+            case "bfloat16" -> SafeDType.BF16;
+            case "float16", "half" -> SafeDType.F16;
+            default -> throw new CheckpointException(file + ": torch_dtype \"" + d.asText()
+                    + "\" cannot be written; expected float32, bfloat16 or float16");
+        };
+    }
+}

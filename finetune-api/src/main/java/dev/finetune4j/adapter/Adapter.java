@@ -1,0 +1,63 @@
+package dev.finetune4j.adapter;
+
+import dev.finetune4j.nn.AdaptableModel;
+import dev.finetune4j.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A parameter-efficient fine-tuning method (LoRA and its family) applied to a model: it wraps some of the model's
+ * {@link dev.finetune4j.nn.Linear} layers, freezes every base parameter, trains its own parameters, and saves
+ * itself in the PEFT adapter layout ({@code adapter_config.json} + {@code adapter_model.safetensors}).
+ *
+ * <pre>{@code
+ * Adapter lora = Adapters.create(config.method(), seed);         // or Adapters.load(adapterDir, true)
+ * lora.apply(model);                                              // wraps the targets, freezes the base
+ * List<Parameter> trainable = lora.trainableParameters();         // what the optimizer steps
+ * ... train ...
+ * lora.save(outputDir, modelNameOrPath);
+ * }</pre>
+ *
+ * <p>An adapter is applied to one model, once. Implementations are found by {@link #method()} name through
+ * {@link AdapterProvider} ({@link java.util.ServiceLoader}).
+ */
+public interface Adapter {
+
+    /** The method name, lower case ({@code lora}); equals the provider's and PEFT's {@code peft_type} lower-cased. */
+    String method();
+
+    /**
+     * Applies this adapter to {@code model}: freezes every base parameter and wraps the target layers. An adapter
+     * loaded from a folder copies its saved weights in here.
+     *
+     * @throws dev.finetune4j.FineTuneException if no layer matches the targets, or saved weights do not fit the model
+     * @throws IllegalStateException            if this adapter was applied already
+     */
+    void apply(AdaptableModel model);
+
+    /** The module paths this adapter wraps, in model order (empty before {@link #apply}). */
+    List<String> targetModules();
+
+    /** The adapter's own parameters that train, in model order (empty before {@link #apply} or when frozen). */
+    List<Parameter> trainableParameters();
+
+    /** Every parameter of the adapter, trainable or not, in model order. */
+    List<Parameter> parameters();
+
+    /**
+     * Turns the adapter on or off for the following forward passes (off: the model computes as its base, e.g. the
+     * DPO reference model). Backward follows what the matching forward did.
+     */
+    void setEnabled(boolean enabled);
+
+    boolean enabled();
+
+    /**
+     * Writes the adapter folder (created if needed): {@code adapter_config.json} and {@code adapter_model.safetensors},
+     * each written whole or not at all.
+     *
+     * @param baseModelNameOrPath recorded as {@code base_model_name_or_path}
+     */
+    void save(Path dir, String baseModelNameOrPath) throws IOException;
+}
