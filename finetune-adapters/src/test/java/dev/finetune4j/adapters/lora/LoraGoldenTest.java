@@ -11,6 +11,8 @@ import dev.finetune4j.model.CausalLM;
 import dev.finetune4j.model.ModelOptions;
 import dev.finetune4j.model.TestBatches;
 import dev.finetune4j.nn.Parameter;
+import dev.finetune4j.train.optim.AdamW;
+import dev.finetune4j.train.optim.GradientClipping;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,6 +108,40 @@ class LoraGoldenTest {
             total += Math.pow(ga.norm2Number().doubleValue(), 2) + Math.pow(gb.norm2Number().doubleValue(), 2);
         }
         assertRel(ref.get("grad_total_norm").asDouble(), Math.sqrt(total), 1e-7, "total gradient norm");
+    }
+
+    @Test
+    void adamWStepsWithClippingAndWeightDecayFollowTheReference() throws Exception {
+        JsonNode g = golden("golden_java_adapter.json");
+        JsonNode train = g.get("train");
+        CausalLM m = model(DataType.DOUBLE);
+        Batch batch = batch(g);
+        LoraAdapter lora = LoraAdapter.load(resource("java_adapter"), true, 0);
+        lora.apply(m);
+        AdamW opt = AdamW.of(lora.trainableParameters(), train.get("weight_decay").asDouble());
+        double lr = train.get("lr").asDouble();
+        for (JsonNode step : train.get("steps")) {
+            opt.zeroGrad();
+            double loss = m.lossAndBackward(batch, 0).loss();
+            double norm = GradientClipping.clip(opt.parameters(), train.get("clip").asDouble());
+            opt.step(lr);
+            int k = step.get("step").asInt();
+            assertRel(step.get("loss_before").asDouble(), loss, 1e-8, "loss before step " + k);
+            assertRel(step.get("grad_norm_before_clip").asDouble(), norm, 1e-7, "grad norm at step " + k);
+        }
+        assertRel(train.get("final_loss").asDouble(), m.loss(batch).loss(), 1e-8, "loss after the last step");
+        // the trained adapter, saved and read back, still gives that loss
+        Path out = tmp.resolve("trained");
+        lora.save(out, "tiny-qwen2");
+        CausalLM fresh = model(DataType.DOUBLE);
+        LoraAdapter.load(out, false, 0).apply(fresh);
+        assertRel(train.get("final_loss").asDouble(), fresh.loss(batch).loss(), 1e-8, "saved trained adapter");
+        for (Map.Entry<String, JsonNode> e : iterable(train.get("trained_adapter_stats"))) {
+            Parameter p = m.namedParameters().get(e.getKey().substring(PeftLoraFiles.KEY_PREFIX.length()));
+            assertRel(e.getValue().get("sum").asDouble(), p.value().sumNumber().doubleValue(), 1e-6, e.getKey());
+            assertRel(e.getValue().get("sumsq").asDouble(), p.value().mul(p.value()).sumNumber().doubleValue(), 1e-7,
+                    e.getKey());
+        }
     }
 
     @Test
