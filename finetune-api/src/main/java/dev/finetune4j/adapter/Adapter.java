@@ -54,6 +54,14 @@ public interface Adapter {
     boolean enabled();
 
     /**
+     * Restarts the adapter's random streams (dropout masks) from {@code seed}. The training loop calls it before
+     * every optimizer step with a seed derived from the run seed and the step, so a run resumed from a checkpoint
+     * draws exactly the masks the uninterrupted run drew. Adapters without randomness ignore it.
+     */
+    default void reseed(long seed) {
+    }
+
+    /**
      * Writes the adapter folder (created if needed): {@code adapter_config.json} and {@code adapter_model.safetensors},
      * each written whole or not at all.
      *

@@ -39,6 +39,21 @@ public final class NativeMemory {
         }
     }
 
+    /** The peak resident set size of the process ({@code VmHWM}) in bytes, or -1 where unknown. */
+    public static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** How many collections {@link #collectIfGrown()} asked for. */
     public static synchronized long collections() {
         return collections;

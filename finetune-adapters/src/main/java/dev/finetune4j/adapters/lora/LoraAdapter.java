@@ -226,6 +226,14 @@ public final class LoraAdapter implements Adapter {
     }
 
     @Override
+    public void reseed(long seed) {
+        int i = 0;
+        for (LoraLinear l : layers.values()) {
+            l.reseedDropout(seed * 0x9E3779B97F4A7C15L + i++);
+        }
+    }
+
+    @Override
     public boolean enabled() {
         return enabled;
     }

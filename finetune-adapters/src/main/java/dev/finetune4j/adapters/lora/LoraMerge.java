@@ -1,13 +1,11 @@
 package dev.finetune4j.adapters.lora;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.checkpoint.CheckpointException;
 import dev.finetune4j.checkpoint.SafeDType;
 import dev.finetune4j.checkpoint.SafetensorsCheckpoint;
 import dev.finetune4j.checkpoint.SafetensorsFile;
-import dev.finetune4j.io.AtomicFiles;
+import dev.finetune4j.model.HfModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,15 +32,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoraMerge {
     private static final Logger LOG = LoggerFactory.getLogger(LoraMerge.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** HuggingFace's default {@code max_shard_size} ("5GB"). */
     public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
 
     /** The files besides the weights that make a model folder usable (copied when present). */
-    public static final List<String> COPIED_FILES = List.of("config.json", "generation_config.json", "tokenizer.json",
-            "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
-            "tokenizer.model", "chat_template.jinja", "chat_template.json");
 
     private LoraMerge() {
     }
@@ -82,7 +75,7 @@ public final class LoraMerge {
         }
         PeftLoraFiles.AdapterConfigFile adapter = PeftLoraFiles.readConfig(adapterDir);
         LoraConfig config = adapter.config();
-        SafeDType dtype = storageType(modelDir);
+        SafeDType dtype = HfModelFolder.storageType(modelDir);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         List<String> merged = new ArrayList<>();
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir);
@@ -125,12 +118,7 @@ public final class LoraMerge {
         }
         Files.createDirectories(outDir);
         SafetensorsCheckpoint.writeSharded(outDir, tensors, dtype, maxShardBytes);
-        for (String f : COPIED_FILES) {
-            Path src = modelDir.resolve(f);
-            if (Files.isRegularFile(src)) {
-                AtomicFiles.write(outDir.resolve(f), out -> Files.copy(src, out));
-            }
-        }
+        HfModelFolder.copyMetadata(modelDir, outDir);
         LOG.info("merged {} LoRA modules of {} into {} ({}, {} tensors)", merged.size(), adapterDir, outDir, dtype,
                 tensors.size());
         return new Result(outDir, dtype, List.copyOf(merged), tensors.size());
@@ -160,27 +148,5 @@ public final class LoraMerge {
             throw new CheckpointException(weights.path() + ": no LoRA tensors");
         }
         return out;
-    }
-
-    /** The storage type config.json names ({@code torch_dtype}, or v5 {@code dtype}); null when it names none. */
-    static SafeDType storageType(Path modelDir) throws IOException {
-        Path file = modelDir.resolve("config.json");
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CheckpointException(file + ": not valid JSON: " + e.getOriginalMessage());
-        }
-        JsonNode d = root.hasNonNull("torch_dtype") ? root.get("torch_dtype") : root.get("dtype");
-        if (d == null || d.isNull()) {
-            return null;
-        }
-        return switch (d.asText().toLowerCase(Locale.ROOT).replace("torch.", "")) {
-            case "float32", "float" -> SafeDType.F32;
-            case "bfloat16" -> SafeDType.BF16;
-            case "float16", "half" -> SafeDType.F16;
-            default -> throw new CheckpointException(file + ": torch_dtype \"" + d.asText()
-                    + "\" cannot be written; expected float32, bfloat16 or float16");
-        };
     }
 }

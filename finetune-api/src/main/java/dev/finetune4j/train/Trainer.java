@@ -1,0 +1,43 @@
+package dev.finetune4j.train;
+
+import dev.finetune4j.config.Stage;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A training stage's recipe: what one optimizer step computes. The shared {@link TrainingLoop} does everything
+ * else (epochs, accumulation windows, clipping, AdamW and the schedule, logging, evaluation, checkpoints, resume),
+ * so a recipe is a short file that reads top to bottom: forward, loss, backward.
+ *
+ * <p>Built-in recipes are chosen by stage; a user's own recipe plugs in through {@code FineTuner.builder().trainer(...)}.
+ */
+public interface Trainer {
+
+    /** The stages this recipe runs. */
+    Set<Stage> stages();
+
+    /**
+     * Runs forward and backward over the micro-batches of one optimizer step, adding gradients into the trainable
+     * parameters (the loop has zeroed them), and returns the step's loss.
+     *
+     * @param microBatches training row indices of each micro-batch of this step
+     */
+    StepResult step(TrainingRun run, List<int[]> microBatches);
+
+    /** The mean evaluation loss over the run's evaluation rows (no gradients). */
+    double evaluate(TrainingRun run);
+
+    /**
+     * What one step produced.
+     *
+     * @param loss    the step loss (what {@code trainer_log.jsonl} averages over a logging window)
+     * @param tokens  input tokens the step processed (padding excluded), for throughput
+     * @param metrics stage metrics for the log line (e.g. {@code rewards/accuracies}); may be empty
+     */
+    record StepResult(double loss, long tokens, Map<String, Double> metrics) {
+        public StepResult {
+            metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        }
+    }
+}
