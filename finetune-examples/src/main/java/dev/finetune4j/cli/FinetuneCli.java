@@ -21,6 +21,10 @@ import picocli.CommandLine.Option;
             EnvCommand.class,
             TemplateBenchCommand.class,
             PplCommand.class,
+            ValidateCommand.class,
+            ConvertCommand.class,
+            PreprocessCommand.class,
+            BenchValidateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FinetuneCli implements Runnable {

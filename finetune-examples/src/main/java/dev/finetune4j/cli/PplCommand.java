@@ -3,7 +3,11 @@ package dev.finetune4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.FineTuneException;
+import dev.finetune4j.config.Stage;
 import dev.finetune4j.data.EncodedExample;
+import dev.finetune4j.datasets.Dataset;
+import dev.finetune4j.datasets.DatasetFormat;
+import dev.finetune4j.datasets.Datasets;
 import dev.finetune4j.device.DeviceSpec;
 import dev.finetune4j.device.Devices;
 import dev.finetune4j.encoding.TokenizedJsonl;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Option;
  * (the per-example average LLaMA-Factory prints).
  */
 @Command(name = "ppl", mixinStandardHelpOptions = true,
-        description = "Perplexity of a model over a tokenized dataset, as one JSON object.")
+        description = "Perplexity of a model over a dataset (or a tokenized one), as one JSON object.")
 final class PplCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -48,6 +52,14 @@ final class PplCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "NAME", description = "The chat template for --dataset.")
     String template;
 
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Format of --dataset: alpaca, sharegpt, siliconflow or text; guessed when left out.")
+    String format;
+
+    @Option(names = "--cutoff-len", defaultValue = "2048", paramLabel = "N",
+            description = "Truncate each --dataset example to N tokens. Default: ${DEFAULT-VALUE}.")
+    int cutoffLen;
+
     @Option(names = "--batch-size", defaultValue = "4", paramLabel = "N",
             description = "Examples per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
@@ -68,20 +80,29 @@ final class PplCommand implements Callable<Integer> {
         if ((tokenizedPath == null) == (dataset == null)) {
             throw new FineTuneException("give either --tokenized-path FILE.jsonl or --dataset FILE --template NAME");
         }
-        if (dataset != null) {
-            throw new FineTuneException("--dataset is not available yet: the dataset readers have not landed in this"
-                    + " build; pass --tokenized-path FILE.jsonl ({\"input_ids\": [...], \"labels\": [...]} per line)");
+        if (dataset != null && template == null) {
+            throw new FineTuneException("--dataset needs --template NAME (the chat template of the model, e.g. qwen)");
         }
         if (batchSize < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1");
         }
         Devices.activate(device);
-        List<EncodedExample> examples = TokenizedJsonl.read(tokenizedPath);
+        Path source = tokenizedPath != null ? tokenizedPath : dataset;
+        List<EncodedExample> examples;
+        if (dataset != null) {
+            Dataset d = format == null ? Datasets.of(dataset) : Datasets.of(dataset, DatasetFormat.parse(format));
+            if (maxSamples != null) {
+                d = d.maxSamples(maxSamples);
+            }
+            examples = PreprocessCommand.encode(model, template, d, Stage.SFT, cutoffLen).examples();
+        } else {
+            examples = TokenizedJsonl.read(tokenizedPath);
+        }
         if (maxSamples != null && maxSamples < examples.size()) {
             examples = examples.subList(0, maxSamples);
         }
         if (examples.isEmpty()) {
-            throw new FineTuneException(tokenizedPath + ": no examples");
+            throw new FineTuneException(source + ": no examples");
         }
         Perplexity.Result r;
         try (CausalLM m = CausalLM.load(model)) {
@@ -90,7 +111,7 @@ final class PplCommand implements Callable<Integer> {
             for (int i = 0; i < examples.size(); i++) {
                 for (int id : examples.get(i).inputIds()) {
                     if (id < 0 || id >= vocab) {
-                        throw new FineTuneException(tokenizedPath + ": example " + (i + 1) + ": token id " + id
+                        throw new FineTuneException(source + ": example " + (i + 1) + ": token id " + id
                                 + " is outside the model's vocabulary [0, " + vocab + ")");
                     }
                 }
@@ -99,7 +120,7 @@ final class PplCommand implements Callable<Integer> {
             r = Perplexity.evaluate(m, examples, batchSize, pad);
         }
         if (r.tokens() == 0) {
-            throw new FineTuneException(tokenizedPath + ": no label tokens to score (every label is -100)");
+            throw new FineTuneException(source + ": no label tokens to score (every label is -100)");
         }
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("mean_nll", r.meanNll());
