@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.adapter.Adapter;
 import dev.finetune4j.adapter.Adapters;
+import dev.finetune4j.config.FineTuneConfig;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.model.CausalLM;
 import dev.finetune4j.model.ModelConfig;
@@ -127,6 +128,27 @@ class LoraAdapterTest {
     }
 
     @Test
+    void activationCheckpointingGivesTheSameLoraGradients() throws Exception {
+        Map<String, INDArray> grads = new java.util.LinkedHashMap<>();
+        for (boolean ckpt : new boolean[] {false, true}) {
+            Path dir = tmp.resolve("m" + ckpt);
+            tinyModel(dir, "qwen2");
+            CausalLM m = CausalLM.load(dir, ModelOptions.defaults().withDtype(DataType.DOUBLE)
+                    .withActivationCheckpointing(ckpt));
+            LoraAdapter lora = LoraAdapter.create(LoraConfig.of(4, 8, 0, "all").withInit(LoraInit.RANDOM), 5);
+            lora.apply(m);
+            m.lossAndBackward(batch(), 0);
+            for (Parameter p : lora.trainableParameters()) {
+                INDArray prev = grads.putIfAbsent(p.name(), p.grad().dup());
+                if (prev != null) {
+                    assertEquals(0, prev.sub(p.grad()).amaxNumber().doubleValue(), 1e-12, p.name());
+                }
+            }
+        }
+        assertEquals(28, grads.size());
+    }
+
+    @Test
     void wholeModelGradientsWithDropoutMatchFiniteDifferencesOfTheSameMask() throws Exception {
         CausalLM m = tinyModel(tmp, "llama");
         LoraAdapter lora = LoraAdapter.create(LoraConfig.of(4, 8, 0.3, "q_proj", "down_proj")
@@ -152,6 +174,26 @@ class LoraAdapterTest {
         }
         reseed.run();
         assertTrue(Math.abs(m.lossAndBackward(b, 0).loss() - noDropout) > 1e-6, "dropout must change the loss");
+    }
+
+    @Test
+    void createdFromTheFineTuneSettingsThroughTheProvider() throws Exception {
+        FineTuneConfig c = FineTuneConfig.builder().modelNameOrPath(tmp).outputDir(tmp.resolve("out"))
+                .dataset("identity").template("qwen").loraRank(4).loraDropout(0.1)
+                .loraTarget(List.of("q_proj", "v_proj")).build();
+        Adapter a = Adapters.create(c.method(), 42);
+        assertEquals("lora", a.method());
+        LoraConfig lc = ((LoraAdapter) a).config();
+        assertEquals(4, lc.rank());
+        assertEquals(8.0, lc.alpha(), "LLaMA-Factory's default alpha is 2·rank");
+        assertEquals(0.1, lc.dropout());
+        CausalLM m = tinyModel(tmp, "qwen2");
+        a.apply(m);
+        assertEquals(4, a.targetModules().size());
+        FineTuneException e = assertThrows(FineTuneException.class, () -> Adapters.create(FineTuneConfig.builder()
+                .modelNameOrPath(tmp).outputDir(tmp.resolve("out")).dataset("identity").template("qwen").useDora(true)
+                .build().method(), 1));
+        assertTrue(e.getMessage().contains("use_dora"), e.getMessage());
     }
 
     @Test
