@@ -175,8 +175,11 @@ public final class TrainingLoop {
                 evaluate(state, totalSteps, stepsPerEpoch, elapsed, log, schedule);
             }
             if (state.globalStep % settings.saveSteps() == 0 && !last) {
+                // the checkpoint records the time so far; this run keeps counting from its own start
+                double before = state.elapsedBefore;
                 state.elapsedBefore = elapsed;
                 saveCheckpoint(checkpoints, state, optimizer);
+                state.elapsedBefore = before;
             }
         }
 
