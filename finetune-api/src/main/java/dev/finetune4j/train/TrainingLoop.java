@@ -154,7 +154,8 @@ public final class TrainingLoop {
                 for (Map.Entry<String, Double> m : state.windowMetrics.entrySet()) {
                     metrics.put(m.getKey(), m.getValue() / n);
                 }
-                double remaining = (elapsed / (state.globalStep - runStartStep)) * (totalSteps - state.globalStep);
+                double thisRun = (System.nanoTime() - startNanos) / 1e9; // a resumed run's earlier time does not count
+                double remaining = thisRun / (state.globalStep - runStartStep) * (totalSteps - state.globalStep);
                 StepLog line = new StepLog(state.globalStep, totalSteps, state.windowLoss / n, null,
                         schedule.lr((int) Math.min(state.globalStep, totalSteps)),
                         (double) state.globalStep / stepsPerEpoch, elapsed, remaining, state.totalTokens, gradNorm,
