@@ -128,6 +128,9 @@ final class BenchCommand implements Callable<Integer> {
         double buildS = (System.nanoTime() - t0) / 1e9;
 
         double[] stepS = new double[steps];
+        double[] cpuS = new double[steps];
+        double[] threadCpuS = new double[steps];
+        java.lang.management.ThreadMXBean threadBean = java.lang.management.ManagementFactory.getThreadMXBean();
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
         for (int i = 0; i < warmup + steps; i++) {
@@ -135,19 +138,22 @@ final class BenchCommand implements Callable<Integer> {
                 OpTimings.reset();
                 OpTimings.enable(true);
             }
+            long c0 = processCpuNanos();
+            long tc0 = threadBean.getCurrentThreadCpuTime();
             long s0 = System.nanoTime();
             optimizer.zeroGrad();
             lora.reseed(seed * 1_000_003L + i);
             double loss = model.lossAndBackward(input, labelTokens).loss();
             long s1 = System.nanoTime();
+            long o1 = OpTimings.start();
             GradientClipping.clip(trainable, 1.0);
             optimizer.step(1e-4);
             long s2 = System.nanoTime();
-            if (OpTimings.enabled()) {
-                OpTimings.stop("clip+adamw", s1);
-            }
+            OpTimings.stop("clip+adamw", o1);
             if (i >= warmup) {
                 stepS[i - warmup] = (s2 - s0) / 1e9;
+                cpuS[i - warmup] = (processCpuNanos() - c0) / 1e9;
+                threadCpuS[i - warmup] = (threadBean.getCurrentThreadCpuTime() - tc0) / 1e9;
             }
             if (i == 0) {
                 firstLoss = loss;
@@ -157,13 +163,15 @@ final class BenchCommand implements Callable<Integer> {
         double median = median(stepS);
         PrintWriter out = spec.commandLine().getOut();
         out.println(String.format(Locale.ROOT, "{\"engine\": \"finetune4j\", \"preset\": \"%s\", \"batch\": %d,"
-                        + " \"seq\": %d, \"threads\": %d, \"tokens_per_s\": %.2f, \"step_s_median\": %.4f,"
-                        + " \"step_s_min\": %.4f, \"step_s_max\": %.4f, \"peak_rss_mb\": %.1f, \"steps\": %d,"
+                        + " \"seq\": %d, \"threads\": %d, \"tokens_per_s\": %.2f, \"step_s_median\": %.6f,"
+                        + " \"step_s_min\": %.6f, \"step_s_max\": %.6f, \"cpu_s_median\": %.4f,"
+                        + " \"main_thread_cpu_s_median\": %.4f, \"peak_rss_mb\": %.1f, \"steps\": %d,"
                         + " \"warmup\": %d, \"lora\": {\"r\": %d, \"alpha\": %d, \"dropout\": %s},"
                         + " \"activation_checkpointing\": %s, \"params_total\": %d, \"params_trainable\": %d,"
                         + " \"loss_first\": %.5f, \"loss_last\": %.5f, \"build_s\": %.2f}",
                 preset, batch, seq, threads(), batch * seq / median, median,
-                Arrays.stream(stepS).min().orElse(0), Arrays.stream(stepS).max().orElse(0),
+                Arrays.stream(stepS).min().orElse(0), Arrays.stream(stepS).max().orElse(0), median(cpuS),
+                median(threadCpuS),
                 NativeMemory.peakResidentBytes() / 1048576.0, steps, warmup, rank, alpha, dropout, checkpointing,
                 model.parameterCount(), trainable.stream().mapToLong(Parameter::numel).sum(), firstLoss, lastLoss,
                 buildS));
@@ -202,6 +210,15 @@ final class BenchCommand implements Callable<Integer> {
             return Integer.parseInt(env);
         }
         return Nd4j.getEnvironment().maxThreads();
+    }
+
+    /** CPU time of the whole process (all threads), or 0 where the JVM does not tell. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
     }
 
     static double median(double[] v) {

@@ -51,9 +51,8 @@ public final class DecoderLayer {
         INDArray n1 = inputNorm.forward(x, training);
         OpTimings.stop("norm", t0);
         INDArray h = attention.forward(n1, ctx, training); // o_proj output: ours to modify
-        h.addi(x);
         t0 = OpTimings.start();
-        INDArray n2 = postAttentionNorm.forward(h, training);
+        INDArray n2 = postAttentionNorm.forward(h, x, training); // h += x, then the norm of it
         OpTimings.stop("norm", t0);
         INDArray y = mlp.forward(n2, training);
         y.addi(h);
@@ -71,16 +70,13 @@ public final class DecoderLayer {
     public INDArray backward(INDArray dy) {
         INDArray dn2 = mlp.backward(dy);
         long t0 = OpTimings.start();
-        INDArray dh = postAttentionNorm.backward(dn2);
+        INDArray dh = postAttentionNorm.backwardInPlace(dn2, dy); // d/dh of the norm, plus the residual's dy
         OpTimings.stop("norm.bwd", t0);
-        dh.addi(dy);
-        Tensors.close(dn2);
         INDArray dn1 = attention.backward(dh);
         t0 = OpTimings.start();
-        INDArray dx = inputNorm.backward(dn1);
+        INDArray dx = inputNorm.backwardInPlace(dn1, dh);
         OpTimings.stop("norm.bwd", t0);
-        dx.addi(dh);
-        Tensors.close(dn1, dh);
+        Tensors.close(dh);
         releaseOwn();
         return dx;
     }

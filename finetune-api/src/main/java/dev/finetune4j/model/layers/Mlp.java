@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The SwiGLU MLP: {@code down(silu(gate(x)) · up(x))}, {@code silu(g) = g·σ(g)}.
  *
  * <p>Backward, with {@code a = dL/d(silu(g)·u)}: {@code du = a·silu(g)}, {@code dg = a·u·σ(g)·(1 + g·(1−σ(g)))};
- * silu and its derivative are recomputed from the cached {@code g} (ND4J's fused Swish ops) rather than kept.
+ * a training forward keeps σ(g) so that backward needs no exponential ({@link FusedOps#siluMul}, one pass each way).
  */
 public final class Mlp {
     private Linear gate;
@@ -17,6 +17,7 @@ public final class Mlp {
     private INDArray cachedGate; // g [rows, inter]
     private INDArray cachedUp;   // u [rows, inter]
     private INDArray cachedAct;  // silu(g)·u, the input down_proj keeps
+    private INDArray cachedSig;  // σ(g) [rows, inter]
 
     public Mlp(Linear gate, Linear up, Linear down) {
         this.gate = gate;
@@ -55,7 +56,9 @@ public final class Mlp {
         INDArray u = up.forward(x, training);
         OpTimings.stop("mlp.gate_up", t0);
         t0 = OpTimings.start();
-        INDArray act = Tensors.silu(g).muli(u);
+        INDArray act = Tensors.take(g.dataType(), g.shape());
+        INDArray sig = Tensors.take(g.dataType(), g.shape());
+        FusedOps.siluMul(g, u, act, sig);
         OpTimings.stop("mlp.silu_mul", t0);
         t0 = OpTimings.start();
         INDArray out = down.forward(act, training);
@@ -64,8 +67,9 @@ public final class Mlp {
             cachedGate = g;
             cachedUp = u;
             cachedAct = act;
+            cachedSig = sig;
         } else {
-            Tensors.close(g, u, act);
+            Tensors.close(g, u, act, sig);
         }
         return out;
     }
@@ -80,17 +84,18 @@ public final class Mlp {
         t0 = OpTimings.start();
         INDArray g = cachedGate;
         INDArray u = cachedUp;
-        INDArray du = Tensors.silu(g).muli(dAct);                  // a·silu(g)
-        INDArray dg = Tensors.siluDerivative(g).muli(dAct).muli(u); // a·u·silu'(g)
+        FusedOps.siluMulBackward(dAct, g, u, cachedSig, g, u); // in place: g becomes dg, u becomes du
+        INDArray dg = g;
+        INDArray du = u;
         Tensors.close(dAct);
         OpTimings.stop("mlp.silu.bwd", t0);
         t0 = OpTimings.start();
         INDArray dx = gate.backward(dg);
         INDArray dxUp = up.backward(du);
         dx.addi(dxUp);
-        Tensors.close(dg, du, dxUp);
+        Tensors.close(dxUp);
         OpTimings.stop("mlp.gate_up.bwd", t0);
-        clearCache();
+        clearCache(); // gives dg and du (the cached g and u) back
         return dx;
     }
 
@@ -102,9 +107,10 @@ public final class Mlp {
     }
 
     private void releaseOwn() {
-        Tensors.close(cachedGate, cachedUp, cachedAct);
+        Tensors.close(cachedGate, cachedUp, cachedAct, cachedSig);
         cachedGate = null;
         cachedUp = null;
         cachedAct = null;
+        cachedSig = null;
     }
 }
