@@ -2,6 +2,7 @@ package dev.finetune4j.model.layers;
 
 import dev.finetune4j.model.KvCache;
 import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -109,27 +110,33 @@ public final class Attention {
 
     /** {@code x [rows, hidden]} → {@code [rows, hidden]}; with a KV cache in {@code ctx}, appends this layer's k/v. */
     public INDArray forward(INDArray x, SequenceContext ctx, boolean training) {
+        return forward(x, ctx, ForwardMode.of(training));
+    }
+
+    /** {@link #forward(INDArray, SequenceContext, boolean)} in a {@link ForwardMode} (activation checkpointing). */
+    public INDArray forward(INDArray x, SequenceContext ctx, ForwardMode mode) {
         releaseOwn();
+        boolean keep = mode.keepsCache(); // what backward needs
         int b = ctx.batch();
         int tq = ctx.queryLen();
         int tk = ctx.keyLen();
         long rows = ctx.rows();
         KvCache cache = ctx.cache();
-        if (cache != null && training) {
+        if (cache != null && mode != ForwardMode.INFERENCE) {
             throw new IllegalArgumentException("a KV-cache pass is inference only");
         }
 
         long t0 = OpTimings.start();
-        INDArray q = qProj.forward(x, training);
-        INDArray k = kProj.forward(x, training);
-        INDArray v = vProj.forward(x, training);
+        INDArray q = qProj.forward(x, mode);
+        INDArray k = kProj.forward(x, mode);
+        INDArray v = vProj.forward(x, mode);
         OpTimings.stop("attn.qkv_proj", t0);
 
         if (qNorm != null) {
             t0 = OpTimings.start();
             // per-head norm over [rows·heads, d] views; the results are made [rows, heads·d] again without a copy
-            INDArray qn = qNorm.forward(q.reshape('c', rows * heads, headDim), training);
-            INDArray kn = kNorm.forward(k.reshape('c', rows * kvHeads, headDim), training);
+            INDArray qn = qNorm.forward(q.reshape('c', rows * heads, headDim), keep);
+            INDArray kn = kNorm.forward(k.reshape('c', rows * kvHeads, headDim), keep);
             Tensors.close(q, k);
             q = Tensors.reshapeOwned(qn, rows, (long) heads * headDim);
             k = Tensors.reshapeOwned(kn, rows, (long) kvHeads * headDim);
@@ -183,9 +190,9 @@ public final class Attention {
         OpTimings.stop("attn.pv", t0);
 
         t0 = OpTimings.start();
-        INDArray out = oProj.forward(o, training);
+        INDArray out = oProj.forward(o, mode);
         OpTimings.stop("attn.o_proj", t0);
-        if (training) {
+        if (keep) {
             this.ctx = ctx;
             this.qh = qHeads;
             this.kh = kHeads;

@@ -1,6 +1,7 @@
 package dev.finetune4j.model.layers;
 
 import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -50,10 +51,16 @@ public final class Mlp {
     }
 
     public INDArray forward(INDArray x, boolean training) {
+        return forward(x, ForwardMode.of(training));
+    }
+
+    /** {@link #forward(INDArray, boolean)} in a {@link ForwardMode} (activation checkpointing). */
+    public INDArray forward(INDArray x, ForwardMode mode) {
         releaseOwn();
+        boolean keep = mode.keepsCache(); // what backward needs
         long t0 = OpTimings.start();
-        INDArray g = gate.forward(x, training);
-        INDArray u = up.forward(x, training);
+        INDArray g = gate.forward(x, mode);
+        INDArray u = up.forward(x, mode);
         OpTimings.stop("mlp.gate_up", t0);
         t0 = OpTimings.start();
         INDArray act = Tensors.take(g.dataType(), g.shape());
@@ -61,9 +68,9 @@ public final class Mlp {
         FusedOps.siluMul(g, u, act, sig);
         OpTimings.stop("mlp.silu_mul", t0);
         t0 = OpTimings.start();
-        INDArray out = down.forward(act, training);
+        INDArray out = down.forward(act, mode);
         OpTimings.stop("mlp.down", t0);
-        if (training) {
+        if (keep) {
             cachedGate = g;
             cachedUp = u;
             cachedAct = act;
