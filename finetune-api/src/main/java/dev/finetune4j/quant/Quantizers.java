@@ -2,6 +2,10 @@ package dev.finetune4j.quant;
 
 import dev.finetune4j.FineTuneException;
 import dev.finetune4j.config.ModelSettings;
+import dev.finetune4j.model.CausalLM;
+import dev.finetune4j.nn.DenseWeight;
+import dev.finetune4j.nn.NativeMemory;
+import dev.finetune4j.nn.WeightStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +58,32 @@ public final class Quantizers {
             case 8 -> int8();
             default -> throw new FineTuneException("quantization_bit must be 4 or 8 (or absent), got "
                     + model.quantizationBit());
+        };
+    }
+
+    /** The module bitsandbytes (through transformers) leaves unquantized: the output head. */
+    public static boolean keepsFullPrecision(String module) {
+        return module.equals("lm_head");
+    }
+
+    /**
+     * QLoRA's base model as it loads: every linear weight but the LM head (and the embedding, which is not a linear
+     * layer) is quantized with {@code q} as soon as it is read, and its full-precision array is closed, so loading
+     * holds one full-precision tensor at a time besides the quantized ones.
+     *
+     * <pre>{@code CausalLM model = CausalLM.load(dir, options, Quantizers.baseWeights(Quantizers.nf4()));}</pre>
+     */
+    public static CausalLM.LinearWeights baseWeights(Quantizer q) {
+        return (module, weight) -> {
+            if (keepsFullPrecision(module)) {
+                return new DenseWeight(weight);
+            }
+            WeightStore s = q.quantize(weight.name(), weight.value());
+            if (weight.value().closeable()) {
+                weight.value().close();
+            }
+            NativeMemory.collectIfGrown();
+            return s;
         };
     }
 }
