@@ -172,9 +172,9 @@ class FourBitTensorTest {
     void packingRoundTripsAndRequantizingIsIdempotent() {
         SplittableRandom r = new SplittableRandom(7);
         for (FourBitType type : FourBitType.values()) {
-            float[] x = new float[64 * 300 + 17];
+            float[] x = new float[64 * 9000 + 17];   // codes span two 256 KiB heap chunks
             for (int i = 0; i < x.length; i++) {
-                x[i] = (float) ((r.nextDouble() * 2 - 1) * (1 + i / 64));
+                x[i] = (float) ((r.nextDouble() * 2 - 1) * (1 + (i / 64) % 300));
             }
             FourBitTensor q = FourBitTensor.quantize(type, x, false);
             float[] d = q.dequantize();

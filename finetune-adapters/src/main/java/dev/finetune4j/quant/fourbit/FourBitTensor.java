@@ -13,16 +13,60 @@ import java.util.stream.IntStream;
  * (float32, or double-quantized). Dequantization: {@code value(code) · absmax} in float32.
  *
  * <p>Both directions run in parallel over runs of blocks; dequantization writes straight into the destination
- * buffer (a dense array's NIO view).
- *
- * @param length number of values
- * @param packed {@code ceil(length / 2)} bytes of codes
+ * buffer (a dense array's NIO view). The codes live on the Java heap in chunks of 256 KiB: one array per weight would
+ * be a G1 "humongous" object, which occupies whole heap regions (measured: a 2.2 MB array took 4 MB).
  */
-public record FourBitTensor(FourBitType type, long length, byte[] packed, BlockScales scales) {
+public final class FourBitTensor {
     /** bitsandbytes' (and QLoRA's) block size. */
     public static final int BLOCK = 64;
-    /** Blocks per parallel task (a 64 KiB run of floats). */
+    /** Blocks per parallel task (a 64 KiB run of floats, 8 KiB of codes). */
     private static final int TASK_BLOCKS = 256;
+    /** Bytes of codes per heap array (a whole number of tasks). */
+    static final int CHUNK_BYTES = 1 << 18;
+    private static final int CHUNK_SHIFT = 18;
+
+    private final FourBitType type;
+    private final long length;
+    private final byte[][] chunks;
+    private final BlockScales scales;
+
+    private FourBitTensor(FourBitType type, long length, byte[][] chunks, BlockScales scales) {
+        this.type = type;
+        this.length = length;
+        this.chunks = chunks;
+        this.scales = scales;
+    }
+
+    public FourBitType type() {
+        return type;
+    }
+
+    /** Number of values. */
+    public long length() {
+        return length;
+    }
+
+    public BlockScales scales() {
+        return scales;
+    }
+
+    /** The {@code ceil(length / 2)} packed code bytes (a copy in one array). */
+    public byte[] packed() {
+        byte[] out = new byte[(int) ((length + 1) / 2)];
+        for (int c = 0; c < chunks.length; c++) {
+            System.arraycopy(chunks[c], 0, out, c * CHUNK_BYTES, chunks[c].length);
+        }
+        return out;
+    }
+
+    private static byte[][] allocate(int bytes) {
+        int n = (bytes + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        byte[][] out = new byte[n][];
+        for (int c = 0; c < n; c++) {
+            out[c] = new byte[Math.min(CHUNK_BYTES, bytes - c * CHUNK_BYTES)];
+        }
+        return out;
+    }
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[TASK_BLOCKS * BLOCK]);
 
     /** Where values come from: element {@code i} of a flat tensor, as float. */
@@ -43,7 +87,7 @@ public record FourBitTensor(FourBitType type, long length, byte[] packed, BlockS
         }
         int n = (int) length;
         int blocks = (n + BLOCK - 1) / BLOCK;
-        byte[] packed = new byte[(n + 1) / 2];
+        byte[][] chunks = allocate((n + 1) / 2);
         float[] absmax = new float[blocks];
         int tasks = (blocks + TASK_BLOCKS - 1) / TASK_BLOCKS;
         IntStream range = IntStream.range(0, tasks);
@@ -65,26 +109,29 @@ public record FourBitTensor(FourBitType type, long length, byte[] packed, BlockS
                 float inv = 1.0f / m;  // kernel: smem_absmax_value = 1.0f / local_abs_max; x * that
                 int bytes = (count + 1) / 2;
                 int p = from >> 1;
+                byte[] chunk = chunks[p >>> CHUNK_SHIFT];
+                int at = p & (CHUNK_BYTES - 1);
                 for (int j = 0; j < bytes; j++) {
                     int hi = type.code(x[2 * j] * inv);
                     int lo = type.code(x[2 * j + 1] * inv);
-                    packed[p + j] = (byte) (hi << 4 | lo);
+                    chunk[at + j] = (byte) (hi << 4 | lo);
                 }
             }
         });
         BlockScales scales = doubleQuantization ? BlockScales.doubleQuantized(absmax) : BlockScales.plain(absmax);
-        return new FourBitTensor(type, length, packed, scales);
+        return new FourBitTensor(type, length, chunks, scales);
     }
 
     /** The code of element {@code i}. */
     public int code(long i) {
-        int b = packed[(int) (i >> 1)] & 0xFF;
+        int p = (int) (i >> 1);
+        int b = chunks[p >>> CHUNK_SHIFT][p & (CHUNK_BYTES - 1)] & 0xFF;
         return (i & 1) == 0 ? b >>> 4 : b & 0x0F;
     }
 
     /** Bytes kept: packed codes plus scales. */
     public long storageBytes() {
-        return packed.length + scales.bytes();
+        return (length + 1) / 2 + scales.bytes();
     }
 
     /** All values dequantized (a new array). */
@@ -139,9 +186,10 @@ public record FourBitTensor(FourBitType type, long length, byte[] packed, BlockS
     private void fill(float[] tmp, int from, int count, int firstBlock, float[] absmax) {
         float[] hi = type.highValue;
         float[] lo = type.lowValue;
-        byte[] p = packed;
         int pairs = count >> 1;
-        int base = from >> 1;
+        int first = from >> 1;   // a task never crosses a chunk
+        byte[] p = chunks[first >>> CHUNK_SHIFT];
+        int base = first & (CHUNK_BYTES - 1);
         for (int j = 0; j < pairs; j++) {
             float s = absmax[firstBlock + (j >> 5)];   // 32 bytes per block of 64
             int b = p[base + j] & 0xFF;

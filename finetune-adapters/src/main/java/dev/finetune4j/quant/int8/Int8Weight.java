@@ -25,10 +25,10 @@ public final class Int8Weight implements WeightStore {
     private final int out;
     private final int in;
     private final DataType dtype;
-    private final byte[] cb;
+    private final byte[][] cb;   // one array per row: a single [out·in] array would be a G1 humongous object
     private final float[] scb;
 
-    Int8Weight(String name, int out, int in, DataType dtype, byte[] cb, float[] scb) {
+    Int8Weight(String name, int out, int in, DataType dtype, byte[][] cb, float[] scb) {
         this.name = name;
         this.out = out;
         this.in = in;
@@ -39,7 +39,8 @@ public final class Int8Weight implements WeightStore {
 
     /** Quantizes the row-major values {@code w[i·in + j]} of an {@code [out, in]} matrix. */
     public static Int8Weight quantize(String name, int out, int in, DataType dtype, RowValues w) {
-        byte[] cb = new byte[Math.multiplyExact(out, in)];
+        Math.multiplyExact(out, in);
+        byte[][] cb = new byte[out][in];
         float[] scb = new float[out];
         IntStream rows = IntStream.range(0, out);
         (out > 64 ? rows.parallel() : rows).forEach(i -> {
@@ -50,7 +51,7 @@ public final class Int8Weight implements WeightStore {
             scb[i] = m;
             float scale = 127.0f / m;
             for (int j = 0; j < in; j++) {
-                cb[i * in + j] = (byte) (int) Math.rint(w.get(i * in + j) * scale);
+                cb[i][j] = (byte) (int) Math.rint(w.get(i * in + j) * scale);
             }
         });
         return new Int8Weight(name, out, in, dtype, cb, scb);
@@ -62,9 +63,13 @@ public final class Int8Weight implements WeightStore {
         float get(int i);
     }
 
-    /** {@code CB} (a copy). */
+    /** {@code CB}, row-major (a copy). */
     public byte[] cb() {
-        return cb.clone();
+        byte[] flat = new byte[out * in];
+        for (int i = 0; i < out; i++) {
+            System.arraycopy(cb[i], 0, flat, i * in, in);
+        }
+        return flat;
     }
 
     /** {@code SCB} (a copy). */
@@ -88,7 +93,7 @@ public final class Int8Weight implements WeightStore {
 
     /** The dequantized value of element {@code (i, j)}. */
     public float value(int i, int j) {
-        return cb[i * in + j] * scb[i] * INV_127;
+        return cb[i][j] * scb[i] * INV_127;
     }
 
     @Override
@@ -100,11 +105,11 @@ public final class Int8Weight implements WeightStore {
             (out > 64 ? rows.parallel() : rows).forEach(i -> {
                 float[] row = new float[in];
                 float s = scb[i];
-                int base = i * in;
+                byte[] c = cb[i];
                 for (int j = 0; j < in; j++) {
-                    row[j] = cb[base + j] * s * INV_127;
+                    row[j] = c[j] * s * INV_127;
                 }
-                f.put(base, row, 0, in);
+                f.put(i * in, row, 0, in);
             });
         } else {
             DoubleBuffer d = w.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
@@ -124,7 +129,7 @@ public final class Int8Weight implements WeightStore {
 
     @Override
     public long storageBytes() {
-        return cb.length + 4L * scb.length;
+        return (long) out * in + 4L * scb.length;
     }
 
     @Override
