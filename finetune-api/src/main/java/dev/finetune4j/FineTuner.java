@@ -432,7 +432,25 @@ public final class FineTuner {
                             + cfg.method().loraTarget() + ")");
                 }
                 TrainingRun run = new TrainingRun(cfg, model, adapterUsed, tokenizer, chat, data, loss, trainable);
-                TrainingSummary summary = new TrainingLoop(run, recipe, listeners, writer, seeder).run();
+                List<TrainingListener> all = new ArrayList<>(listeners);
+                Path out = cfg.training().outputDir();
+                Adapter hooks = adapterUsed;
+                if (hooks != null) {
+                    all.add(0, new TrainingListener() {
+                        @Override
+                        public void onTrainBegin(TrainingPlan plan) {
+                            try {
+                                hooks.beforeTraining(out, modelDir.toString(), cfg.method(), resume != null);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    });
+                }
+                TrainingSummary summary = new TrainingLoop(run, recipe, all, writer, seeder).run();
+                if (hooks != null) {
+                    hooks.afterTraining(out, modelDir.toString(), cfg.method());
+                }
                 HfModelFolder.copyTokenizerFiles(modelDir, cfg.training().outputDir());
                 LOG.info("wrote {}", cfg.training().outputDir());
                 return new FineTuneResult(cfg.training().outputDir(), summary, cfg);
