@@ -155,7 +155,8 @@ public final class TrainingLoop {
                 for (Map.Entry<String, Double> m : state.windowMetrics.entrySet()) {
                     metrics.put(m.getKey(), m.getValue() / n);
                 }
-                double remaining = (elapsed / (state.globalStep - runStartStep)) * (totalSteps - state.globalStep);
+                double thisRun = (System.nanoTime() - startNanos) / 1e9; // a resumed run's earlier time does not count
+                double remaining = thisRun / (state.globalStep - runStartStep) * (totalSteps - state.globalStep);
                 StepLog line = new StepLog(state.globalStep, totalSteps, state.windowLoss / n, null,
                         schedule.lr((int) Math.min(state.globalStep, totalSteps)),
                         (double) state.globalStep / stepsPerEpoch, elapsed, remaining, state.totalTokens, gradNorm,
@@ -176,8 +177,11 @@ public final class TrainingLoop {
                 evaluate(state, totalSteps, stepsPerEpoch, elapsed, log, schedule);
             }
             if (state.globalStep % settings.saveSteps() == 0 && !last) {
+                // the checkpoint records the time so far; this run keeps counting from its own start
+                double before = state.elapsedBefore;
                 state.elapsedBefore = elapsed;
                 saveCheckpoint(checkpoints, state, optimizer);
+                state.elapsedBefore = before;
             }
         }
 

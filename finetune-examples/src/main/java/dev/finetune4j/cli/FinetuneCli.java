@@ -1,9 +1,14 @@
 package dev.finetune4j.cli;
 
 import dev.finetune4j.FineTuneException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,12 +23,17 @@ import picocli.CommandLine.Option;
         versionProvider = FinetuneCli.Version.class,
         description = "Fine-tune open large language models on your own data, on the JVM.",
         subcommands = {
-            EnvCommand.class,
-            TemplateBenchCommand.class,
-            PplCommand.class,
+            QuickstartCommand.class,
+            TrainCommand.class,
+            ChatCommand.class,
+            ExportCommand.class,
             ValidateCommand.class,
             ConvertCommand.class,
             PreprocessCommand.class,
+            PplCommand.class,
+            TinyModelCommand.class,
+            EnvCommand.class,
+            TemplateBenchCommand.class,
             BenchValidateCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -36,18 +46,40 @@ public final class FinetuneCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** What interactive commands ({@code chat}) read; tests give their own. */
+    InputStream stdin = InputStream.nullInputStream();
+
+    /** True when standard output is a terminal: progress is then a bar redrawn in place, else plain lines. */
+    boolean terminal;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // UTF-8 whatever the platform default: datasets, answers and the progress bar are UTF-8 text
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+                StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
+                StandardCharsets.UTF_8), true);
+        System.exit(execute(args, System.in, out, err, System.console() != null));
     }
 
     /** Runs the command line with the given streams and returns the exit code (what tests call). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new FinetuneCli());
+        return execute(args, InputStream.nullInputStream(), out, err, false);
+    }
+
+    /**
+     * Runs the command line reading {@code in} (chat), printing to {@code out} and {@code err}; {@code terminal}
+     * says whether {@code out} is a terminal (progress bars) or a log (plain lines).
+     */
+    public static int execute(String[] args, InputStream in, PrintWriter out, PrintWriter err, boolean terminal) {
+        FinetuneCli root = new FinetuneCli();
+        root.stdin = in;
+        root.terminal = terminal;
+        CommandLine cli = new CommandLine(root);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

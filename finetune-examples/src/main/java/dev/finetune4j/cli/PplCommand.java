@@ -3,6 +3,7 @@ package dev.finetune4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.FineTuneException;
+import dev.finetune4j.adapter.Adapters;
 import dev.finetune4j.config.Stage;
 import dev.finetune4j.data.EncodedExample;
 import dev.finetune4j.datasets.Dataset;
@@ -38,7 +39,7 @@ final class PplCommand implements Callable<Integer> {
             description = "A HuggingFace model folder (config.json + safetensors).")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter folder (not available yet).")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA adapter folder applied to the model (a train output).")
     Path adapter;
 
     @Option(names = "--tokenized-path", paramLabel = "FILE.jsonl",
@@ -73,10 +74,6 @@ final class PplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (adapter != null) {
-            throw new FineTuneException("--adapter is not supported by ppl yet (LoRA adapters arrive with the LoRA"
-                    + " issue); evaluate a merged model instead");
-        }
         if ((tokenizedPath == null) == (dataset == null)) {
             throw new FineTuneException("give either --tokenized-path FILE.jsonl or --dataset FILE --template NAME");
         }
@@ -106,6 +103,9 @@ final class PplCommand implements Callable<Integer> {
         }
         Perplexity.Result r;
         try (CausalLM m = CausalLM.load(model)) {
+            if (adapter != null) {
+                Adapters.load(adapter, false, 0).apply(m);
+            }
             ModelConfig c = m.config();
             int vocab = c.vocabSize();
             for (int i = 0; i < examples.size(); i++) {

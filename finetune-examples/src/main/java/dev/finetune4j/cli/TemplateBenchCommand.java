@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * {@code ./finetune bench-templates --model ../shared/fixtures/tokenizers/qwen3
  * --dataset ../shared/data/llamafactory/alpaca_en_demo.json --template qwen3 --threads 2}. Prints one JSON line.
  */
-@Command(name = "bench-templates", hidden = true,
+@Command(name = "bench-templates", hidden = true, mixinStandardHelpOptions = true,
         description = "Measure template + tokenization speed (examples/s) on an Alpaca JSON file.")
 final class TemplateBenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model folder with tokenizer.json.")
