@@ -103,7 +103,7 @@ public final class Int8Weight implements WeightStore {
             FloatBuffer f = w.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
             IntStream rows = IntStream.range(0, out);
             (out > 64 ? rows.parallel() : rows).forEach(i -> {
-                float[] row = new float[in];
+                float[] row = scratch(in);
                 float s = scb[i];
                 byte[] c = cb[i];
                 for (int j = 0; j < in; j++) {
@@ -120,6 +120,18 @@ public final class Int8Weight implements WeightStore {
             }
         }
         return w;
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** A per-thread row buffer (no garbage per acquire). */
+    private static float[] scratch(int n) {
+        float[] a = SCRATCH.get();
+        if (a.length < n) {
+            a = new float[n];
+            SCRATCH.set(a);
+        }
+        return a;
     }
 
     @Override
