@@ -84,19 +84,24 @@ public final class EstimateCalibration {
         }
         Batch data = new Batch(Nd4j.createFromArray(ids), Nd4j.createFromArray(ids), Nd4j.createFromArray(mask),
                 Nd4j.createFromArray(pos));
+        long t0 = 0;
         for (int i = 0; i < steps; i++) {
+            if (i == 1) {
+                t0 = System.nanoTime();
+            }
             opt.zeroGrad();
             model.lossAndBackward(data, 0);
             GradientClipping.clip(trainable, 1.0);
             opt.step(1e-4);
         }
+        double stepSeconds = steps > 1 ? (System.nanoTime() - t0) / 1e9 / (steps - 1) : Double.NaN;
         long peak = NativeMemory.peakResidentBytes();
         MemoryEstimate e = MemoryEstimator.estimate(cfg, method, MemoryEstimator.Options.of(batch, cutoff));
         System.out.printf(Locale.ROOT, "%s %-7s batch %d cutoff %d: measured peak RSS %7.1f MB (%.1f MB before the "
                         + "model), estimate %7.1f MB (%+.1f %%) [weights %.1f, grads %.1f, adam %.1f, activations %.1f, "
-                        + "temporaries %.1f, runtime %.1f]%n", preset, method.label(), batch, cutoff, peak / 1e6,
+                        + "temporaries %.1f, runtime %.1f]; %.2f s/step after the first%n", preset, method.label(), batch, cutoff, peak / 1e6,
                 rssStart / 1e6, e.total() / 1e6, 100.0 * (e.total() - peak) / peak, e.weights() / 1e6,
                 e.gradients() / 1e6, e.optimizer() / 1e6, e.activations() / 1e6, e.temporaries() / 1e6,
-                e.runtime() / 1e6);
+                e.runtime() / 1e6, stepSeconds);
     }
 }
