@@ -381,7 +381,12 @@ public final class LoraAdapter implements Adapter {
         if (config.init() == LoraInit.PISSA && method.pissaConvert()) {
             PeftLoraFiles.write(outputDir.resolve(PISSA_BACKUP), config.withInit(LoraInit.DEFAULT),
                     resolvedTargetNames(), layers, trainedSaved(), baseModelNameOrPath);
-            saveConvertedPissa(outputDir.resolve(PISSA_CONVERTED), outputDir.resolve(PISSA_INIT), baseModelNameOrPath);
+            Path initial = outputDir.resolve(PISSA_INIT);
+            if (!java.nio.file.Files.isDirectory(initial) && source != null && source.getParent() != null
+                    && java.nio.file.Files.isDirectory(source.getParent().resolve(PISSA_INIT))) {
+                initial = source.getParent().resolve(PISSA_INIT);   // resumed into another folder: the first run's
+            }
+            saveConvertedPissa(outputDir.resolve(PISSA_CONVERTED), initial, baseModelNameOrPath);
         }
     }
 
