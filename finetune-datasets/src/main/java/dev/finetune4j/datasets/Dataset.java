@@ -31,6 +31,7 @@ public abstract class Dataset implements DatasetSource {
     static final int LOGGED_PROBLEMS = 10;
 
     private final DatasetOptions options;
+    private volatile boolean noticesLogged;
 
     protected Dataset(DatasetOptions options) {
         this.options = options;
@@ -49,7 +50,10 @@ public abstract class Dataset implements DatasetSource {
      */
     public abstract Stream<ParsedRecord> records() throws IOException;
 
-    /** Things a person should know that are not errors, e.g. media columns that are ignored. */
+    /**
+     * Things a person should know that are not errors, e.g. media columns that are ignored. {@link #open()} logs
+     * them (once per instance); {@link #validate} leaves them to its caller.
+     */
     public abstract List<String> notices();
 
     /** Stop at bad records, listing up to {@link DatasetOptions#maxProblems()} of them. */
@@ -80,6 +84,12 @@ public abstract class Dataset implements DatasetSource {
      */
     @Override
     public Stream<Example> open() throws IOException {
+        if (!noticesLogged) {
+            noticesLogged = true;
+            for (String n : notices()) {
+                LOG.warn(n);
+            }
+        }
         Stream<ParsedRecord> records = records();
         PolicyIterator it = new PolicyIterator(records.iterator());
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),

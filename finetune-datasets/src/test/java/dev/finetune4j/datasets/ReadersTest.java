@@ -143,6 +143,77 @@ class ReadersTest {
     }
 
     @Test
+    void syntaxErrorBetweenArrayRecordsBlamesNoRecord() {
+        // the closing ] is missing: the two records are good, the file is broken after them
+        Path f = TestFiles.write(tmp, "a.json", "[",
+                "  {\"instruction\": \"a\", \"output\": \"b\"},",
+                "  {\"instruction\": \"c\", \"output\": \"d\"}");
+        List<DatasetProblem> ps = TestFiles.problems(Datasets.alpaca(f));
+        assertEquals(1, ps.size(), ps.toString());
+        assertEquals(0, ps.get(0).record());
+        assertEquals(4, ps.get(0).line());
+        assertTrue(ps.get(0).format().startsWith(f + ":4: column 1, JSON syntax error after record 2: Unexpected"
+                + " end-of-input: expected close marker for Array"), ps.get(0).format());
+        ValidationReport r = TestFiles.report(Datasets.alpaca(f));
+        assertEquals(2, r.records());
+        assertEquals(0, r.invalid());
+        assertEquals(1, r.fileProblems());
+        assertTrue(!r.ok());
+        // still fatal when lenient: the rest of the file cannot be located
+        InvalidDatasetException e = assertThrows(InvalidDatasetException.class, () -> TestFiles.examples(Datasets.alpaca(f)));
+        assertEquals(ps.get(0).format(), e.getMessage());
+
+        // a missing comma between records: located at the record that should have followed one
+        Path g = TestFiles.write(tmp, "b.json", "[",
+                "  {\"instruction\": \"a\", \"output\": \"b\"}",
+                "  {\"instruction\": \"c\", \"output\": \"d\"}",
+                "]");
+        ps = TestFiles.problems(Datasets.alpaca(g));
+        assertEquals(1, ps.size(), ps.toString());
+        assertTrue(ps.get(0).format().startsWith(g + ":3: column 3, JSON syntax error after record 1: Unexpected"
+                + " character ('{'"), ps.get(0).format());
+        assertEquals(1, TestFiles.report(Datasets.alpaca(g)).records());
+    }
+
+    @Test
+    void blankLinesOfJsonLinesAreSkippedNotTheEnd() {
+        // JSON Lines other than SiliconFlow's may have blank lines (HuggingFace's loader skips them); what follows
+        // one is read
+        Path f = TestFiles.write(tmp, "a.jsonl", "{\"instruction\": \"a\", \"output\": \"b\"}", "", "  ",
+                "{\"instruction\": \"c\", \"output\": \"d\"}", "", "{\"instruction\": \"e\"}");
+        List<Example> ex = TestFiles.examples(Datasets.alpaca(f).strict());
+        assertEquals(3, ex.size());
+        assertEquals("e", ((Conversation) ex.get(2)).messages().get(0).content());
+        ValidationReport r = TestFiles.report(Datasets.alpaca(f));
+        assertEquals(3, r.records());
+        assertTrue(r.ok());
+        Path t = TestFiles.write(tmp, "t.jsonl", "{\"text\": \"one\"}", "", "{\"text\": \"two\"}");
+        assertEquals(List.of(new TextDocument("one"), new TextDocument("two")), TestFiles.examples(Datasets.text(t)));
+    }
+
+    @Test
+    void aFileWithoutRecordsIsAProblem() {
+        for (Path f : List.of(TestFiles.write(tmp, "empty.jsonl", ""), TestFiles.write(tmp, "blank.jsonl", "", "  ", ""),
+                TestFiles.write(tmp, "empty.json", "[ ]"))) {
+            List<DatasetProblem> ps = TestFiles.problems(Datasets.alpaca(f));
+            assertEquals(List.of(f + ": the file holds no records [no-records]"),
+                    ps.stream().map(DatasetProblem::format).toList(), f.toString());
+            ValidationReport r = TestFiles.report(Datasets.alpaca(f));
+            assertEquals(0, r.records());
+            assertTrue(!r.ok(), f.toString());
+            assertEquals(0, TestFiles.examples(Datasets.alpaca(f)).size(), "lenient: logged, nothing to read");
+            assertThrows(InvalidDatasetException.class, () -> TestFiles.examples(Datasets.alpaca(f).strict()));
+        }
+        Path txt = TestFiles.write(tmp, "empty.txt", "", "");
+        assertEquals(List.of("no-records"), TestFiles.problems(Datasets.text(txt)).stream().map(DatasetProblem::rule)
+                .toList());
+        Path sf = TestFiles.write(tmp, "empty-sf.jsonl", "");
+        // a SiliconFlow file: the empty line is a record that breaks rule 1; the file has no other records
+        assertEquals(List.of("siliconflow-1-jsonl"), TestFiles.problems(Datasets.siliconFlow(sf)).stream()
+                .map(DatasetProblem::rule).toList());
+    }
+
+    @Test
     void byteOrderMarksAreSkipped() throws Exception {
         Path a = tmp.resolve("bom.json");
         java.nio.file.Files.writeString(a, "\uFEFF[{\"instruction\": \"q\", \"output\": \"a\"}]");

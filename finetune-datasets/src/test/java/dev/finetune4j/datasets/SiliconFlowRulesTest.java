@@ -123,6 +123,15 @@ class SiliconFlowRulesTest {
     }
 
     @Test
+    void anUnrecognizedTokenAtTheEndOfALineIsLocatedAtItsFirstCharacter() {
+        Path f = TestFiles.write(tmp, "bad.jsonl", GOOD, GOOD + " xy", GOOD + " xy ");
+        List<DatasetProblem> ps = TestFiles.problems(Datasets.siliconFlow(f));
+        assertEquals(2, ps.size(), ps.toString());
+        assertEquals(GOOD.length() + 2, ps.get(0).column(), ps.get(0).format()); // the x, last token of the line
+        assertEquals(GOOD.length() + 2, ps.get(1).column(), ps.get(1).format()); // the same, a space after it
+    }
+
+    @Test
     void wrongExtensionIsAFileProblem() {
         Path f = TestFiles.write(tmp, "data.json", GOOD);
         List<DatasetProblem> problems = TestFiles.problems(Datasets.siliconFlow(f));

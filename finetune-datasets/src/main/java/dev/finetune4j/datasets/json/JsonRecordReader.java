@@ -10,7 +10,6 @@ import dev.finetune4j.data.Example;
 import dev.finetune4j.datasets.ParsedRecord;
 import dev.finetune4j.datasets.RecordCursor;
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
@@ -32,6 +30,8 @@ import java.util.NoSuchElementException;
  * it spoils one line only.
  */
 public final class JsonRecordReader implements RecordCursor {
+    /** The rule named when a file holds no records at all. */
+    public static final String RULE_NO_RECORDS = "no-records";
     private final Path file;
     private final RecordConverter converter;
     private final ArrayDeque<ParsedRecord> pending = new ArrayDeque<>();
@@ -111,14 +111,13 @@ public final class JsonRecordReader implements RecordCursor {
         if (!pending.isEmpty()) {
             return true;
         }
-        if (done) {
-            return false;
-        }
         try {
-            if (arrayParser != null) {
-                readArrayElement();
-            } else {
-                readLine();
+            while (pending.isEmpty() && !done) { // a skipped blank line yields nothing: read on
+                if (arrayParser != null) {
+                    readArrayElement();
+                } else {
+                    readLine();
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
@@ -137,6 +136,9 @@ public final class JsonRecordReader implements RecordCursor {
     private void readLine() throws IOException {
         if (!lines.next()) {
             done = true;
+            if (index == 0) {
+                pending.add(noRecords());
+            }
             return;
         }
         long line = lines.lineNumber();
@@ -164,7 +166,7 @@ public final class JsonRecordReader implements RecordCursor {
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             int col = loc == null ? 0 : errorColumn(charColumn(buf, start, len, (int) loc.getByteOffset()),
-                    e.getOriginalMessage());
+                    e.getOriginalMessage(), !endsToken(buf, start, len, (int) loc.getByteOffset()));
             pending.add(syntax(line, col, "JSON syntax error: " + clean(e.getOriginalMessage(), false)));
             return;
         }
@@ -173,20 +175,33 @@ public final class JsonRecordReader implements RecordCursor {
 
     /**
      * The column to report: Jackson's location is the character where it noticed the error, except for an
-     * unrecognized token, where it is past the token and the character ending it; that is moved back to the
-     * token's first character.
+     * unrecognized token, where it is past the token and the character ending it (or just past the token when
+     * it ends the input: {@code terminated} false); that is moved back to the token's first character.
      */
-    static int errorColumn(int noticed, String message) {
+    static int errorColumn(int noticed, String message, boolean terminated) {
         int col = noticed;
         String prefix = "Unrecognized token '";
         if (message != null && message.startsWith(prefix)) {
             int end = message.indexOf('\'', prefix.length());
             if (end > 0) {
                 String token = message.substring(prefix.length(), end);
-                col = noticed - token.codePointCount(0, token.length()) - 1;
+                col = noticed - token.codePointCount(0, token.length()) - (terminated ? 1 : 0);
             }
         }
         return Math.max(1, col);
+    }
+
+    /**
+     * True when the byte before {@code byteOffset} belongs to a token (a letter, digit, {@code _}, {@code $} or part
+     * of a non-ASCII character): Jackson stopped at the end of the line, not after consuming the character that
+     * ended the token.
+     */
+    private static boolean endsToken(byte[] buf, int start, int len, int byteOffset) {
+        if (byteOffset <= 0 || byteOffset > len) {
+            return false;
+        }
+        int b = buf[start + byteOffset - 1] & 0xFF;
+        return b >= 0x80 || Character.isLetterOrDigit(b) || b == '_' || b == '$';
     }
 
     private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile(
@@ -224,12 +239,17 @@ public final class JsonRecordReader implements RecordCursor {
             JsonToken t = arrayParser.nextToken();
             if (t == null) {
                 done = true;
-                pending.add(syntax(arrayParser.currentLocation().getLineNr(), arrayParser.currentLocation().getColumnNr(),
-                        "JSON syntax error: the array is not closed (missing ] at the end of the file)"));
+                JsonLocation l = arrayParser.currentLocation();
+                pending.add(new ParsedRecord(file, l.getLineNr(), 0, null, List.of(new DatasetProblem(file, l.getLineNr(),
+                        l.getColumnNr(), 0, "", converter.syntaxRule(), "JSON syntax error after record " + index
+                                + ": the array is not closed (missing ] at the end of the file)")), true));
                 return;
             }
             if (t == JsonToken.END_ARRAY) {
                 done = true;
+                if (index == 0) {
+                    pending.add(noRecords());
+                }
                 JsonToken after = arrayParser.nextToken();
                 if (after != null) {
                     JsonLocation l = arrayParser.currentTokenLocation();
@@ -248,15 +268,32 @@ public final class JsonRecordReader implements RecordCursor {
         }
     }
 
+    /**
+     * A syntax error in a JSON array ends the file. Inside an element it is that record's problem; between
+     * elements (a missing comma or closing bracket) it belongs to no record: a problem with the file, placed
+     * after the last record read, so that good records are neither blamed nor counted twice.
+     *
+     * @param recordLine the line where the element being read starts, or 0 when the error came between elements
+     */
     private void syntaxError(JsonProcessingException e, long recordLine) {
         done = true;
         JsonLocation loc = e.getLocation();
         long line = loc != null && loc.getLineNr() > 0 ? loc.getLineNr() : recordLine;
-        int col = loc != null && loc.getColumnNr() > 0 ? errorColumn(loc.getColumnNr(), e.getOriginalMessage()) : 0;
-        if (index == 0) {
-            index = 1;
+        int col = loc != null && loc.getColumnNr() > 0 ? errorColumn(loc.getColumnNr(), e.getOriginalMessage(), true) : 0;
+        String message = clean(e.getOriginalMessage(), true);
+        if (recordLine > 0) {
+            pending.add(fatal(line, col, "JSON syntax error: " + message));
+            return;
         }
-        pending.add(fatal(line, col, "JSON syntax error: " + clean(e.getOriginalMessage(), true)));
+        String where = index == 0 ? "before the first record" : "after record " + index;
+        pending.add(new ParsedRecord(file, line, 0, null, List.of(new DatasetProblem(file, line, col, 0, "",
+                converter.syntaxRule(), "JSON syntax error " + where + ": " + message)), true));
+    }
+
+    /** An empty file (or one of blank lines, or {@code []}) is a problem with the file: there is nothing to train on. */
+    private ParsedRecord noRecords() {
+        return new ParsedRecord(file, 0, 0, null, List.of(new DatasetProblem(file, 0, 0, 0, "", RULE_NO_RECORDS,
+                "the file holds no records")), false);
     }
 
     private ParsedRecord fatal(long line, int column, String message) {

@@ -45,11 +45,7 @@ public final class LlamaFactoryRegistry implements DatasetRegistry {
         for (String n : all) {
             parts.add(open(datasetDir, info.get(n), options));
         }
-        Dataset d = parts.size() == 1 ? parts.get(0) : new CombinedDataset(parts, options);
-        for (String notice : d.notices()) {
-            LOG.warn(notice);
-        }
-        return d;
+        return parts.size() == 1 ? parts.get(0) : new CombinedDataset(parts, options);
     }
 
     /** {@code ["a,b", "c"]} → {@code [a, b, c]}. */
