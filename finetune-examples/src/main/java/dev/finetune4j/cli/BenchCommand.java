@@ -11,6 +11,7 @@ import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.model.tiny.RandomWeights;
 import dev.finetune4j.nn.NativeMemory;
 import dev.finetune4j.nn.Parameter;
+import dev.finetune4j.quant.Quantizers;
 import dev.finetune4j.train.optim.AdamW;
 import dev.finetune4j.train.optim.GradientClipping;
 import dev.finetune4j.train.optim.ParamGroup;
@@ -104,8 +105,6 @@ final class BenchCommand implements Callable<Integer> {
             if (quantizationBit != 4 && quantizationBit != 8) {
                 throw new FineTuneException("--quantization-bit must be 4 or 8, not " + quantizationBit);
             }
-            throw new FineTuneException("--quantization-bit " + quantizationBit + ": not supported yet (QLoRA is not"
-                    + " part of this build)");
         }
         if (batch < 1 || seq < 2 || steps < 1 || warmup < 0 || rank < 1) {
             throw new FineTuneException("--batch and --steps must be >= 1, --seq >= 2, --warmup >= 0, --rank >= 1");
@@ -115,7 +114,9 @@ final class BenchCommand implements Callable<Integer> {
         ModelOptions options = ModelOptions.defaults().withActivationCheckpointing(checkpointing);
         CausalLM model;
         try {
-            model = CausalLM.create(cfg, options, new RandomWeights(seed, 0.02, 0.1));
+            CausalLM.LinearWeights weights = quantizationBit == null ? CausalLM.LinearWeights.dense()
+                    : Quantizers.baseWeights(quantizationBit == 4 ? Quantizers.nf4() : Quantizers.int8());
+            model = CausalLM.create(cfg, options, new RandomWeights(seed, 0.02, 0.1), weights);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e); // generated weights: no I/O
         }
@@ -167,13 +168,13 @@ final class BenchCommand implements Callable<Integer> {
                         + " \"step_s_min\": %.6f, \"step_s_max\": %.6f, \"cpu_s_median\": %.4f,"
                         + " \"main_thread_cpu_s_median\": %.4f, \"peak_rss_mb\": %.1f, \"steps\": %d,"
                         + " \"warmup\": %d, \"lora\": {\"r\": %d, \"alpha\": %d, \"dropout\": %s},"
-                        + " \"activation_checkpointing\": %s, \"params_total\": %d, \"params_trainable\": %d,"
+                        + " \"activation_checkpointing\": %s, \"quantization_bit\": %s, \"params_total\": %d, \"params_trainable\": %d,"
                         + " \"loss_first\": %.5f, \"loss_last\": %.5f, \"build_s\": %.2f}",
                 preset, batch, seq, threads(), batch * seq / median, median,
                 Arrays.stream(stepS).min().orElse(0), Arrays.stream(stepS).max().orElse(0), median(cpuS),
                 median(threadCpuS),
                 NativeMemory.peakResidentBytes() / 1048576.0, steps, warmup, rank, alpha, dropout, checkpointing,
-                model.parameterCount(), trainable.stream().mapToLong(Parameter::numel).sum(), firstLoss, lastLoss,
+                quantizationBit == null ? "null" : quantizationBit.toString(), model.parameterCount(), trainable.stream().mapToLong(Parameter::numel).sum(), firstLoss, lastLoss,
                 buildS));
         out.flush();
         if (profile) {

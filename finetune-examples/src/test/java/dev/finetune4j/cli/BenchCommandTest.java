@@ -35,10 +35,19 @@ class BenchCommandTest {
     }
 
     @Test
-    void quantizationIsRefusedUntilQloraExists() {
-        CliTestSupport.Result r = CliTestSupport.run("bench", "--preset", "micro", "--quantization-bit", "4");
-        assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("not supported yet"), r.err());
+    void qloraBaseRunsAndBadOptionsAreRefused() throws Exception {
+        for (String bits : new String[] {"4", "8"}) {
+            CliTestSupport.Result r = CliTestSupport.run("bench", "--preset", "micro", "--seq", "16", "--steps", "2",
+                    "--warmup", "1", "--quantization-bit", bits);
+            assertEquals(0, r.exitCode(), r.err());
+            JsonNode j = new ObjectMapper().readTree(r.out().strip());
+            assertEquals(Integer.parseInt(bits), j.get("quantization_bit").asInt(), r.out());
+            assertEquals(Math.log(512), j.get("loss_first").asDouble(), 0.1);
+            assertTrue(j.get("loss_last").asDouble() != j.get("loss_first").asDouble(), r.out());
+        }
+        CliTestSupport.Result bad = CliTestSupport.run("bench", "--preset", "micro", "--quantization-bit", "3");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("must be 4 or 8"), bad.err());
         assertEquals(2, CliTestSupport.run("bench", "--preset", "huge").exitCode());
     }
 }
