@@ -17,6 +17,7 @@ import dev.finetune4j.nn.AdaptableModel;
 import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.NativeMemory;
 import dev.finetune4j.nn.Parameter;
@@ -314,7 +315,7 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
             INDArray x = embedding.forward(ids, training);
             OpTimings.stop("embed", t0);
             for (DecoderLayer layer : layers) {
-                INDArray y = layer.forward(x, ctx, training && !checkpoint);
+                INDArray y = layer.forward(x, ctx, checkpoint ? ForwardMode.TRAIN_NO_CACHE : ForwardMode.of(training));
                 if (checkpoint) {
                     checkpointedInputs[layer.index()] = x;  // recomputed from here in backward
                 } else {
@@ -387,7 +388,8 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
                 DecoderLayer layer = layers.get(i);
                 if (checkpointedInputs != null) {
                     t0 = OpTimings.start();
-                    Tensors.close(layer.forward(checkpointedInputs[i], trainContext, true));
+                    // the same dropout masks as the first pass (ForwardMode.RECOMPUTE replays them)
+                    Tensors.close(layer.forward(checkpointedInputs[i], trainContext, ForwardMode.RECOMPUTE));
                     OpTimings.stop("recompute", t0);
                 }
                 INDArray d = layer.backward(dx);

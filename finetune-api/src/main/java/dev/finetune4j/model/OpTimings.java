@@ -8,10 +8,15 @@ import java.util.Map;
  * Optional per-section wall-clock timings of the decoder's forward and backward (where a step's time goes).
  * Off by default (one volatile read per section); turn on with {@link #enable(boolean)} or
  * {@code -Dfinetune4j.opTimings=true}. ND4J's CPU ops run synchronously, so a section's time is its ops' time.
+ * With {@code -Dfinetune4j.opTimings.cpu=true} the sections measure the calling thread's CPU time instead: with one
+ * OpenMP/BLAS thread that is the work itself, unaffected by other processes taking the CPU (a noisy shared machine).
  * Not thread-safe: meant for a single training thread and benchmarks.
  */
 public final class OpTimings {
     private static volatile boolean enabled = Boolean.getBoolean("finetune4j.opTimings");
+    private static final boolean CPU = Boolean.getBoolean("finetune4j.opTimings.cpu");
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     private static final Map<String, long[]> TOTALS = new LinkedHashMap<>();
 
     private OpTimings() {
@@ -27,13 +32,17 @@ public final class OpTimings {
 
     /** A start mark: {@code 0} when timing is off. */
     public static long start() {
-        return enabled ? System.nanoTime() : 0L;
+        return enabled ? now() : 0L;
+    }
+
+    private static long now() {
+        return CPU ? THREADS.getCurrentThreadCpuTime() + 1 : System.nanoTime();
     }
 
     /** Adds the time since {@code start} to {@code section} (nothing when {@code start} is 0). */
     public static void stop(String section, long start) {
         if (start != 0L) {
-            long dt = System.nanoTime() - start;
+            long dt = now() - start;
             long[] t = TOTALS.computeIfAbsent(section, k -> new long[2]);
             t[0] += dt;
             t[1]++;

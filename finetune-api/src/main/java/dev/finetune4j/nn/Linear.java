@@ -30,6 +30,15 @@ public interface Linear {
     /** {@code x [rows, in]} → {@code y [rows, out]}; the result is a new array the caller owns. */
     INDArray forward(INDArray x, boolean training);
 
+    /**
+     * Forward in a given {@link ForwardMode}: what activation checkpointing uses (dropout on without keeping
+     * anything, then a recomputation that replays the same randomness). A layer without randomness only needs to know
+     * whether to keep what backward needs, which is what this default does; a layer with dropout must override it.
+     */
+    default INDArray forward(INDArray x, ForwardMode mode) {
+        return forward(x, mode.keepsCache());
+    }
+
     /** {@code dy [rows, out]} → {@code dx [rows, in]}; accumulates trainable parameter gradients. */
     INDArray backward(INDArray dy);
 

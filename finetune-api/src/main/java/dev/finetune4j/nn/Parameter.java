@@ -88,7 +88,11 @@ public final class Parameter {
     /** Sets the gradient to zero, keeping its buffer. */
     public void zeroGrad() {
         if (grad != null) {
-            grad.assign(0);
+            if (DirectRows.addressable(grad)) {
+                DirectRows.fill(grad, 0.0); // no ND4J op call per tensor (~20 µs each, hundreds per step)
+            } else {
+                grad.assign(0);
+            }
         }
     }
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
             EnvCommand.class,
             TemplateBenchCommand.class,
             BenchValidateCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FinetuneCli implements Runnable {

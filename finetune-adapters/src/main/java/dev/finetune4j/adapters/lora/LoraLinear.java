@@ -3,6 +3,7 @@ package dev.finetune4j.adapters.lora;
 import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.nn.WeightStore;
@@ -26,8 +27,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * never formed in forward or backward. Backward, with {@code u = s·dy·B [rows, r]}:
  * {@code dB += s·dyᵀ·t}, {@code dA += uᵀ·dropout(x)}, {@code dx = base.backward(dy) + (u·A) ⊙ mask}.
  *
- * <p>Dropout (training only) draws an inverted mask ({@code 0} or {@code 1/(1-p)}) from this layer's seeded
- * generator and keeps it for backward. The parameters are {@code <module path>.lora_A.weight} and
+ * <p>Dropout (training only) draws an inverted mask ({@code 0} or {@code 1/(1-p)}) and keeps it for backward. Every
+ * training pass takes a fresh seed from this layer's seeded generator and makes its mask from that seed, so that an
+ * activation-checkpointed layer's recomputation ({@link ForwardMode#RECOMPUTE}) replays exactly the mask of its first
+ * pass ({@link ForwardMode#TRAIN_NO_CACHE}). The parameters are {@code <module path>.lora_A.weight} and
  * {@code .lora_B.weight}; the base layer's own parameters stay as they are (an adapter freezes them).
  */
 public final class LoraLinear implements LoraModule {
@@ -40,6 +43,8 @@ public final class LoraLinear implements LoraModule {
     private final Parameter b;
     private SplittableRandom dropoutRandom;
     private boolean enabled = true;
+    private long replaySeed;        // the mask seed of the last TRAIN_NO_CACHE pass
+    private boolean replayPending;
 
     // kept by a training forward for backward
     private INDArray cachedX;
@@ -161,6 +166,7 @@ public final class LoraLinear implements LoraModule {
     /** Restarts the dropout mask generator (tests use it to replay the same mask). */
     public void reseedDropout(long seed) {
         dropoutRandom = new SplittableRandom(seed);
+        replayPending = false;
     }
 
     @Override
@@ -180,8 +186,14 @@ public final class LoraLinear implements LoraModule {
 
     @Override
     public INDArray forward(INDArray x, boolean training) {
+        return forward(x, ForwardMode.of(training));
+    }
+
+    @Override
+    public INDArray forward(INDArray x, ForwardMode mode) {
         releaseCache();
-        INDArray y = base.forward(x, training);
+        boolean keep = mode.keepsCache();
+        INDArray y = base.forward(x, mode);
         loraUsed = enabled;
         if (!enabled) {
             return y;
@@ -190,8 +202,20 @@ public final class LoraLinear implements LoraModule {
         long rows = x.size(0);
         INDArray mask = null;
         INDArray xd = x;
-        if (training && dropout > 0) {
-            mask = dropoutMask(dt, rows, x.size(1));
+        if (mode.dropout() && dropout > 0) {
+            long seed;
+            if (mode == ForwardMode.RECOMPUTE) {
+                if (!replayPending) {
+                    throw new IllegalStateException(name() + ": a recomputation without a checkpointed pass before it");
+                }
+                seed = replaySeed;
+                replayPending = false;
+            } else {
+                seed = dropoutRandom.nextLong();
+                replaySeed = seed;
+                replayPending = mode == ForwardMode.TRAIN_NO_CACHE;
+            }
+            mask = dropoutMask(dt, rows, x.size(1), seed);
             xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
         }
         INDArray t = ArrayPool.take(dt, rows, rank);
@@ -200,12 +224,12 @@ public final class LoraLinear implements LoraModule {
         if (xd != x) {
             ArrayPool.give(xd);
         }
-        if (training) {
+        if (keep) {
             cachedX = x;
             cachedT = t;
             cachedMask = mask;
         } else {
-            ArrayPool.give(t);
+            ArrayPool.give(t, mask);
         }
         return y;
     }
@@ -246,13 +270,13 @@ public final class LoraLinear implements LoraModule {
         return dx;
     }
 
-    private INDArray dropoutMask(DataType dt, long rows, long cols) {
+    private INDArray dropoutMask(DataType dt, long rows, long cols, long seed) {
         INDArray mask = ArrayPool.take(dt, rows, cols);
         int n = Math.toIntExact(rows * cols);
         double keep = 1 - dropout;
         // one 24-bit uniform per element: drop when u < p (torch: keep with probability 1-p, scale 1/(1-p))
         int threshold = (int) Math.round(dropout * (1 << 24));
-        SplittableRandom r = dropoutRandom;
+        SplittableRandom r = new SplittableRandom(seed);
         if (dt == DataType.FLOAT) {
             FloatBuffer f = mask.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
             float kept = (float) (1 / keep);

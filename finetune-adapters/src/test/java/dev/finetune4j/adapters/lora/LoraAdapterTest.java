@@ -148,6 +148,52 @@ class LoraAdapterTest {
         assertEquals(28, grads.size());
     }
 
+    /**
+     * Activation checkpointing with LoRA dropout: the first (no-cache) pass must already apply dropout, and the
+     * recomputation before backward must replay exactly its masks. Then the loss and every gradient equal those of the
+     * same step without checkpointing, and the gradients are those of the loss (finite differences, masks replayed).
+     */
+    @Test
+    void activationCheckpointingWithDropoutReplaysTheMasksOfTheFirstPass() throws Exception {
+        Batch b = batch();
+        Map<String, INDArray> grads = new java.util.LinkedHashMap<>();
+        double[] losses = new double[2];
+        CausalLM checkpointed = null;
+        LoraAdapter checkpointedLora = null;
+        for (boolean ckpt : new boolean[] {false, true}) {
+            Path dir = tmp.resolve("d" + ckpt);
+            tinyModel(dir, "llama");
+            CausalLM m = CausalLM.load(dir, ModelOptions.defaults().withDtype(DataType.DOUBLE)
+                    .withActivationCheckpointing(ckpt).withLossChunkElements(300 * 4));
+            LoraAdapter lora = LoraAdapter.create(LoraConfig.of(4, 8, 0.3, "all").withInit(LoraInit.RANDOM), 5);
+            lora.apply(m);
+            lora.reseed(77);
+            losses[ckpt ? 1 : 0] = m.lossAndBackward(b, 0).loss();
+            for (Parameter p : lora.trainableParameters()) {
+                INDArray prev = grads.putIfAbsent(p.name(), p.grad().dup());
+                if (prev != null) {
+                    assertEquals(0, prev.sub(p.grad()).amaxNumber().doubleValue(), 1e-12, p.name());
+                }
+            }
+            if (ckpt) {
+                checkpointed = m;
+                checkpointedLora = lora;
+            }
+        }
+        assertEquals(losses[0], losses[1], 1e-12, "the checkpointed first pass applies the same dropout");
+        CausalLM m = checkpointed;
+        LoraAdapter lora = checkpointedLora;
+        assertTrue(Math.abs(losses[1] - m.loss(b).loss()) > 1e-6, "dropout must change the loss");
+        for (String name : List.of("model.layers.0.self_attn.q_proj.lora_A.weight",
+                "model.layers.1.mlp.down_proj.lora_B.weight", "model.layers.1.self_attn.v_proj.lora_A.weight")) {
+            Parameter p = m.namedParameters().get(name);
+            GradientCheck.check(name, () -> {
+                lora.reseed(77);
+                return m.lossAndBackward(b, 0).loss(); // checkpointed: the loss of the first pass's masks
+            }, p.value(), grads.get(name), 4, 1e-5, 1e-9);
+        }
+    }
+
     @Test
     void wholeModelGradientsWithDropoutMatchFiniteDifferencesOfTheSameMask() throws Exception {
         CausalLM m = tinyModel(tmp, "llama");

@@ -2,6 +2,7 @@ package dev.finetune4j.model.layers;
 
 import dev.finetune4j.model.KvCache;
 import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -109,47 +110,53 @@ public final class Attention {
 
     /** {@code x [rows, hidden]} → {@code [rows, hidden]}; with a KV cache in {@code ctx}, appends this layer's k/v. */
     public INDArray forward(INDArray x, SequenceContext ctx, boolean training) {
+        return forward(x, ctx, ForwardMode.of(training));
+    }
+
+    /** {@link #forward(INDArray, SequenceContext, boolean)} in a {@link ForwardMode} (activation checkpointing). */
+    public INDArray forward(INDArray x, SequenceContext ctx, ForwardMode mode) {
         releaseOwn();
+        boolean keep = mode.keepsCache(); // what backward needs
         int b = ctx.batch();
         int tq = ctx.queryLen();
         int tk = ctx.keyLen();
         long rows = ctx.rows();
         KvCache cache = ctx.cache();
-        if (cache != null && training) {
+        if (cache != null && mode != ForwardMode.INFERENCE) {
             throw new IllegalArgumentException("a KV-cache pass is inference only");
         }
 
         long t0 = OpTimings.start();
-        INDArray q = qProj.forward(x, training);
-        INDArray k = kProj.forward(x, training);
-        INDArray v = vProj.forward(x, training);
+        INDArray q = qProj.forward(x, mode);
+        INDArray k = kProj.forward(x, mode);
+        INDArray v = vProj.forward(x, mode);
         OpTimings.stop("attn.qkv_proj", t0);
 
-        t0 = OpTimings.start();
         if (qNorm != null) {
+            t0 = OpTimings.start();
             // per-head norm over [rows·heads, d] views; the results are made [rows, heads·d] again without a copy
-            INDArray qn = qNorm.forward(q.reshape('c', rows * heads, headDim), training);
-            INDArray kn = kNorm.forward(k.reshape('c', rows * kvHeads, headDim), training);
+            INDArray qn = qNorm.forward(q.reshape('c', rows * heads, headDim), keep);
+            INDArray kn = kNorm.forward(k.reshape('c', rows * kvHeads, headDim), keep);
             Tensors.close(q, k);
             q = Tensors.reshapeOwned(qn, rows, (long) heads * headDim);
             k = Tensors.reshapeOwned(kn, rows, (long) kvHeads * headDim);
+            OpTimings.stop("attn.qk_norm", t0);
         }
-        INDArray[] qTables = ctx.ropeTables(heads);
-        INDArray[] kTables = ctx.ropeTables(kvHeads);
-        INDArray qr = ctx.rope().apply(q, qTables[0], qTables[1]);
-        INDArray kr = ctx.rope().apply(k, kTables[0], kTables[1]);
-        Tensors.close(q, k);
-        OpTimings.stop("attn.norm_rope", t0);
 
+        // RoPE on the way to the head-major layout, in one pass per array
         t0 = OpTimings.start();
-        INDArray qHeads = toHeads(qr, b, tq, heads);
-        INDArray kHeads = toHeads(kr, b, tq, kvHeads);
-        INDArray vHeads = toHeads(v, b, tq, kvHeads);
-        Tensors.close(qr, kr, v);
+        FusedOps.RopeRows cs = ctx.ropeRows();
+        INDArray qHeads = Tensors.take(x.dataType(), b, heads, tq, headDim);
+        INDArray kHeads = Tensors.take(x.dataType(), b, kvHeads, tq, headDim);
+        INDArray vHeads = Tensors.take(x.dataType(), b, kvHeads, tq, headDim);
+        FusedOps.toHeads(q, b, tq, heads, headDim, cs, qHeads);
+        FusedOps.toHeads(k, b, tq, kvHeads, headDim, cs, kHeads);
+        FusedOps.toHeads(v, b, tq, kvHeads, headDim, null, vHeads);
+        Tensors.close(q, k, v);
         if (cache != null) {
             cache.write(layerIndex, kHeads.reshape('c', kvHeads, tq, headDim), vHeads.reshape('c', kvHeads, tq, headDim));
         }
-        OpTimings.stop("attn.to_heads", t0);
+        OpTimings.stop("attn.rope_heads", t0);
 
         t0 = OpTimings.start();
         INDArray p = Tensors.take(x.dataType(), b, heads, tq, tk);
@@ -177,14 +184,15 @@ public final class Attention {
                         false, false, 1.0, 0.0);
             }
         }
-        INDArray o = fromHeads(oHeads, b, tq, heads);
+        INDArray o = Tensors.take(x.dataType(), rows, (long) heads * headDim);
+        FusedOps.fromHeads(oHeads, b, tq, heads, headDim, null, o);
         Tensors.close(oHeads);
         OpTimings.stop("attn.pv", t0);
 
         t0 = OpTimings.start();
-        INDArray out = oProj.forward(o, training);
+        INDArray out = oProj.forward(o, mode);
         OpTimings.stop("attn.o_proj", t0);
-        if (training) {
+        if (keep) {
             this.ctx = ctx;
             this.qh = qHeads;
             this.kh = kHeads;
@@ -209,7 +217,8 @@ public final class Attention {
         OpTimings.stop("attn.o_proj.bwd", t0);
 
         t0 = OpTimings.start();
-        INDArray dOHeads = toHeads(dO, b, t, heads);
+        INDArray dOHeads = Tensors.take(dy.dataType(), b, heads, t, headDim);
+        FusedOps.toHeads(dO, b, t, heads, headDim, null, dOHeads);
         Tensors.close(dO);
         INDArray dP = Tensors.take(dy.dataType(), b, heads, t, t);
         INDArray dV = Tensors.take(dy.dataType(), b, kvHeads, t, headDim);
@@ -226,12 +235,7 @@ public final class Attention {
         t0 = OpTimings.start();
         // softmax backward, in place on dP: dS = P·(dP − rowsum(dP·P))
         long r = (long) b * heads * t;
-        INDArray p2 = probs.reshape('c', r, t);
-        INDArray dP2 = dP.reshape('c', r, t);
-        INDArray tmp = Tensors.mul(dP2, p2);
-        INDArray rowSum = Tensors.sumRows(tmp);
-        dP2.subiColumnVector(rowSum).muli(p2);
-        Tensors.close(tmp, rowSum);
+        FusedOps.softmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t));
         OpTimings.stop("attn.softmax.bwd", t0);
 
         t0 = OpTimings.start();
@@ -248,28 +252,25 @@ public final class Attention {
         releaseOwn();
         OpTimings.stop("attn.scores.bwd", t0);
 
+        // back to token-major, through RoPE's transpose on the way
         t0 = OpTimings.start();
-        INDArray dq = fromHeads(dQ, b, t, heads);
-        INDArray dk = fromHeads(dK, b, t, kvHeads);
-        INDArray dv = fromHeads(dV, b, t, kvHeads);
-        Tensors.close(dQ, dK, dV);
-        OpTimings.stop("attn.to_heads.bwd", t0);
-
-        t0 = OpTimings.start();
-        INDArray[] qTables = ctx.ropeTables(heads);
-        INDArray[] kTables = ctx.ropeTables(kvHeads);
-        INDArray dqr = ctx.rope().backward(dq, qTables[0], qTables[1]);
-        INDArray dkr = ctx.rope().backward(dk, kTables[0], kTables[1]);
-        Tensors.close(dq, dk);
         long rows = ctx.rows();
+        FusedOps.RopeRows cs = ctx.ropeRows();
+        INDArray dqr = Tensors.take(dy.dataType(), rows, (long) heads * headDim);
+        INDArray dkr = Tensors.take(dy.dataType(), rows, (long) kvHeads * headDim);
+        INDArray dv = Tensors.take(dy.dataType(), rows, (long) kvHeads * headDim);
+        FusedOps.fromHeads(dQ, b, t, heads, headDim, cs, dqr);
+        FusedOps.fromHeads(dK, b, t, kvHeads, headDim, cs, dkr);
+        FusedOps.fromHeads(dV, b, t, kvHeads, headDim, null, dv);
+        Tensors.close(dQ, dK, dV);
+        OpTimings.stop("attn.rope_heads.bwd", t0);
+
         if (qNorm != null) {
-            INDArray dqn = qNorm.backward(dqr.reshape('c', rows * heads, headDim));
-            INDArray dkn = kNorm.backward(dkr.reshape('c', rows * kvHeads, headDim));
-            Tensors.close(dqr, dkr);
-            dqr = Tensors.reshapeOwned(dqn, rows, (long) heads * headDim);
-            dkr = Tensors.reshapeOwned(dkn, rows, (long) kvHeads * headDim);
+            t0 = OpTimings.start();
+            qNorm.backwardInPlace(dqr.reshape('c', rows * heads, headDim), null);
+            kNorm.backwardInPlace(dkr.reshape('c', rows * kvHeads, headDim), null);
+            OpTimings.stop("attn.qk_norm.bwd", t0);
         }
-        OpTimings.stop("attn.norm_rope.bwd", t0);
 
         t0 = OpTimings.start();
         INDArray dx = qProj.backward(dqr);
@@ -307,18 +308,6 @@ public final class Attention {
     private INDArray scores(INDArray p, int s, int g, int tq, int tk) {
         long off = ((long) s * heads + (long) g * group) * tq * tk;
         return Tensors.block(p, off, (long) group * tq, tk);
-    }
-
-    /** {@code [B·T, n·d]} token-major → {@code [B, n, T, d]} head-major (a copy). */
-    private INDArray toHeads(INDArray x, int b, int t, int n) {
-        return Tensors.copy(x.reshape('c', b, t, n, headDim).permute(0, 2, 1, 3));
-    }
-
-    /** {@code [B, n, T, d]} head-major → {@code [B·T, n·d]} token-major (a copy). */
-    private INDArray fromHeads(INDArray h, int b, int t, int n) {
-        INDArray out = Tensors.take(h.dataType(), (long) b * t, (long) n * headDim);
-        out.reshape('c', b, t, n, headDim).assign(h.permute(0, 2, 1, 3));
-        return out;
     }
 
     public void clearCache() {

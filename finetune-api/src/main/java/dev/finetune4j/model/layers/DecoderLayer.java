@@ -1,6 +1,7 @@
 package dev.finetune4j.model.layers;
 
 import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.ForwardMode;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -46,19 +47,27 @@ public final class DecoderLayer {
 
     /** A new {@code [rows, hidden]} array; {@code x} is left as it is (the caller owns it). */
     public INDArray forward(INDArray x, SequenceContext ctx, boolean training) {
+        return forward(x, ctx, ForwardMode.of(training));
+    }
+
+    /**
+     * {@link #forward(INDArray, SequenceContext, boolean)} in a {@link ForwardMode}: activation checkpointing runs
+     * {@link ForwardMode#TRAIN_NO_CACHE} first, then {@link ForwardMode#RECOMPUTE} before {@link #backward}.
+     */
+    public INDArray forward(INDArray x, SequenceContext ctx, ForwardMode mode) {
         releaseOwn();
+        boolean keep = mode.keepsCache(); // what backward needs
         long t0 = OpTimings.start();
-        INDArray n1 = inputNorm.forward(x, training);
+        INDArray n1 = inputNorm.forward(x, keep);
         OpTimings.stop("norm", t0);
-        INDArray h = attention.forward(n1, ctx, training); // o_proj output: ours to modify
-        h.addi(x);
+        INDArray h = attention.forward(n1, ctx, mode); // o_proj output: ours to modify
         t0 = OpTimings.start();
-        INDArray n2 = postAttentionNorm.forward(h, training);
+        INDArray n2 = postAttentionNorm.forward(h, x, keep); // h += x, then the norm of it
         OpTimings.stop("norm", t0);
-        INDArray y = mlp.forward(n2, training);
+        INDArray y = mlp.forward(n2, mode);
         y.addi(h);
         Tensors.close(h);
-        if (training) {
+        if (keep) {
             normedIn = n1;
             normedPost = n2;
         } else {
@@ -71,16 +80,13 @@ public final class DecoderLayer {
     public INDArray backward(INDArray dy) {
         INDArray dn2 = mlp.backward(dy);
         long t0 = OpTimings.start();
-        INDArray dh = postAttentionNorm.backward(dn2);
+        INDArray dh = postAttentionNorm.backwardInPlace(dn2, dy); // d/dh of the norm, plus the residual's dy
         OpTimings.stop("norm.bwd", t0);
-        dh.addi(dy);
-        Tensors.close(dn2);
         INDArray dn1 = attention.backward(dh);
         t0 = OpTimings.start();
-        INDArray dx = inputNorm.backward(dn1);
+        INDArray dx = inputNorm.backwardInPlace(dn1, dh);
         OpTimings.stop("norm.bwd", t0);
-        dx.addi(dh);
-        Tensors.close(dn1, dh);
+        Tensors.close(dh);
         releaseOwn();
         return dx;
     }

@@ -1,6 +1,7 @@
 package dev.finetune4j.model.layers;
 
 import dev.finetune4j.model.OpTimings;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -8,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The SwiGLU MLP: {@code down(silu(gate(x)) · up(x))}, {@code silu(g) = g·σ(g)}.
  *
  * <p>Backward, with {@code a = dL/d(silu(g)·u)}: {@code du = a·silu(g)}, {@code dg = a·u·σ(g)·(1 + g·(1−σ(g)))};
- * silu and its derivative are recomputed from the cached {@code g} (ND4J's fused Swish ops) rather than kept.
+ * a training forward keeps σ(g) so that backward needs no exponential ({@link FusedOps#siluMul}, one pass each way).
  */
 public final class Mlp {
     private Linear gate;
@@ -17,6 +18,7 @@ public final class Mlp {
     private INDArray cachedGate; // g [rows, inter]
     private INDArray cachedUp;   // u [rows, inter]
     private INDArray cachedAct;  // silu(g)·u, the input down_proj keeps
+    private INDArray cachedSig;  // σ(g) [rows, inter]
 
     public Mlp(Linear gate, Linear up, Linear down) {
         this.gate = gate;
@@ -49,23 +51,32 @@ public final class Mlp {
     }
 
     public INDArray forward(INDArray x, boolean training) {
+        return forward(x, ForwardMode.of(training));
+    }
+
+    /** {@link #forward(INDArray, boolean)} in a {@link ForwardMode} (activation checkpointing). */
+    public INDArray forward(INDArray x, ForwardMode mode) {
         releaseOwn();
+        boolean keep = mode.keepsCache(); // what backward needs
         long t0 = OpTimings.start();
-        INDArray g = gate.forward(x, training);
-        INDArray u = up.forward(x, training);
+        INDArray g = gate.forward(x, mode);
+        INDArray u = up.forward(x, mode);
         OpTimings.stop("mlp.gate_up", t0);
         t0 = OpTimings.start();
-        INDArray act = Tensors.silu(g).muli(u);
+        INDArray act = Tensors.take(g.dataType(), g.shape());
+        INDArray sig = Tensors.take(g.dataType(), g.shape());
+        FusedOps.siluMul(g, u, act, sig);
         OpTimings.stop("mlp.silu_mul", t0);
         t0 = OpTimings.start();
-        INDArray out = down.forward(act, training);
+        INDArray out = down.forward(act, mode);
         OpTimings.stop("mlp.down", t0);
-        if (training) {
+        if (keep) {
             cachedGate = g;
             cachedUp = u;
             cachedAct = act;
+            cachedSig = sig;
         } else {
-            Tensors.close(g, u, act);
+            Tensors.close(g, u, act, sig);
         }
         return out;
     }
@@ -80,17 +91,18 @@ public final class Mlp {
         t0 = OpTimings.start();
         INDArray g = cachedGate;
         INDArray u = cachedUp;
-        INDArray du = Tensors.silu(g).muli(dAct);                  // a·silu(g)
-        INDArray dg = Tensors.siluDerivative(g).muli(dAct).muli(u); // a·u·silu'(g)
+        FusedOps.siluMulBackward(dAct, g, u, cachedSig, g, u); // in place: g becomes dg, u becomes du
+        INDArray dg = g;
+        INDArray du = u;
         Tensors.close(dAct);
         OpTimings.stop("mlp.silu.bwd", t0);
         t0 = OpTimings.start();
         INDArray dx = gate.backward(dg);
         INDArray dxUp = up.backward(du);
         dx.addi(dxUp);
-        Tensors.close(dg, du, dxUp);
+        Tensors.close(dxUp);
         OpTimings.stop("mlp.gate_up.bwd", t0);
-        clearCache();
+        clearCache(); // gives dg and du (the cached g and u) back
         return dx;
     }
 
@@ -102,9 +114,10 @@ public final class Mlp {
     }
 
     private void releaseOwn() {
-        Tensors.close(cachedGate, cachedUp, cachedAct);
+        Tensors.close(cachedGate, cachedUp, cachedAct, cachedSig);
         cachedGate = null;
         cachedUp = null;
         cachedAct = null;
+        cachedSig = null;
     }
 }

@@ -1,14 +1,12 @@
 package dev.finetune4j.model.layers;
 
+import dev.finetune4j.nn.DirectRows;
 import dev.finetune4j.nn.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * RMSNorm over the last dimension of {@code x [rows, dim]}: {@code y = w · x / sqrt(mean(x²) + eps)}
- * (Llama/Qwen/Mistral; the statistics in the compute precision, which is float32 or float64 here).
+ * (Llama/Qwen/Mistral; the statistics in double precision, one pass per row: {@link FusedOps#rmsNorm}).
  *
  * <p>Backward, with {@code x̂ = x·r}, {@code r = 1/sqrt(mean(x²)+eps)}: {@code dx̂ = dy·w},
  * {@code dx = r·(dx̂ − x̂·mean(dx̂·x̂))}, {@code dw = Σ_rows dy·x̂}.
@@ -17,7 +15,7 @@ public final class RmsNorm {
     private final Parameter weight;
     private final double eps;
     private INDArray cachedNormed; // x̂ [rows, dim]
-    private INDArray cachedInvRms; // r [rows]
+    private double[] cachedInvRms; // r [rows]
 
     public RmsNorm(Parameter weight, double eps) {
         if (weight.value().rank() != 1) {
@@ -33,48 +31,60 @@ public final class RmsNorm {
 
     /** A new {@code [rows, dim]} array; with {@code training} keeps x̂ and r for {@link #backward}. */
     public INDArray forward(INDArray x, boolean training) {
+        return forward(x, null, training);
+    }
+
+    /**
+     * The pre-norm residual step in one pass: {@code x += residual} (in place: {@code x} becomes the residual stream),
+     * then the norm of the sum (a new array). {@code residual} null: as {@link #forward(INDArray, boolean)}.
+     */
+    public INDArray forward(INDArray x, INDArray residual, boolean training) {
         clearCache();
-        long dim = x.size(1);
-        INDArray invRms = Tensors.norm2Rows(x);         // sqrt(Σx²)
-        invRms.muli(invRms).divi(dim).addi(eps);        // mean(x²) + eps
-        Transforms.sqrt(invRms, false).rdivi(1.0);
-        INDArray normed = Tensors.mulColumnVector(x, invRms);
-        INDArray y = Tensors.mulRowVector(normed, weight.value());
+        INDArray y = Tensors.take(x.dataType(), x.shape());
         if (training) {
-            cachedNormed = normed;
-            cachedInvRms = invRms;
-        } else {
-            Tensors.close(normed, invRms);
+            cachedNormed = Tensors.take(x.dataType(), x.shape());
+            cachedInvRms = new double[(int) x.size(0)];
         }
+        FusedOps.rmsNorm(x, residual, weight.value(), eps, y, cachedNormed, cachedInvRms);
         return y;
     }
 
     /** Gradient with respect to the input (a new array); adds {@code dw} when the weight trains. */
     public INDArray backward(INDArray dy) {
+        INDArray dx = Tensors.take(dy.dataType(), dy.shape());
+        backward(dy, dx, null);
+        return dx;
+    }
+
+    /**
+     * Gradient with respect to the input plus {@code addend} (the residual branch's gradient, or null), written over
+     * {@code dy} (which the caller owns and no longer needs); returns {@code dy}.
+     */
+    public INDArray backwardInPlace(INDArray dy, INDArray addend) {
+        backward(dy, dy, addend);
+        return dy;
+    }
+
+    private void backward(INDArray dy, INDArray dx, INDArray addend) {
         if (cachedNormed == null) {
             throw new IllegalStateException(weight.name() + ": backward without a training forward");
         }
-        INDArray xhat = cachedNormed;
-        long dim = xhat.size(1);
-        INDArray t = Tensors.take(dy.dataType(), dy.shape());
-        if (weight.trainable()) {
-            dy.mul(xhat, t);
-            INDArray dw = Tensors.sumColumns(t);
-            weight.gradAccumulator().addi(dw);
-            Tensors.close(dw);
+        double[] dw = weight.trainable() ? new double[(int) weight.numel()] : null;
+        FusedOps.rmsNormBackward(dy, cachedNormed, cachedInvRms, weight.value(), dx, addend, dw);
+        if (dw != null) {
+            DirectRows g = DirectRows.of(weight.gradAccumulator());
+            double[] acc = new double[dw.length];
+            g.read(0, acc);
+            for (int j = 0; j < acc.length; j++) {
+                acc[j] += dw[j];
+            }
+            g.write(0, acc);
         }
-        INDArray dxhat = Tensors.mulRowVector(dy, weight.value());
-        dxhat.mul(xhat, t);
-        INDArray mean = Tensors.sumRows(t).divi(dim);
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(xhat, mean, t, 0));
-        dxhat.subi(t).muliColumnVector(cachedInvRms);
-        Tensors.close(t, mean);
         clearCache();
-        return dxhat;
     }
 
     public void clearCache() {
-        Tensors.close(cachedNormed, cachedInvRms);
+        Tensors.close(cachedNormed);
         cachedNormed = null;
         cachedInvRms = null;
     }

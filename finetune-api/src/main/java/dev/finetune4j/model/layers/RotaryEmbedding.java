@@ -88,6 +88,26 @@ public final class RotaryEmbedding {
         return new INDArray[] {ca, sa};
     }
 
+    /**
+     * {@code {cos, sin}} of every position, each {@code [positions.length · headDim/2]} row-major: the compact form
+     * the attention kernels read (angles as {@link #tables}).
+     */
+    public double[][] cosSin(int[] positions) {
+        int half = headDim / 2;
+        double[] c = new double[positions.length * half];
+        double[] s = new double[positions.length * half];
+        float[] cos = new float[half];
+        float[] sin = new float[half];
+        for (int r = 0; r < positions.length; r++) {
+            angles(positions[r], cos, sin);
+            for (int j = 0; j < half; j++) {
+                c[r * half + j] = cos[j];
+                s[r * half + j] = sin[j];
+            }
+        }
+        return new double[][] {c, s};
+    }
+
     private void angles(int position, float[] cos, float[] sin) {
         float p = position;
         for (int j = 0; j < cos.length; j++) {

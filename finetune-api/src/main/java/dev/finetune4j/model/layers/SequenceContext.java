@@ -32,6 +32,7 @@ public final class SequenceContext implements AutoCloseable {
     private final KvCache cache;
     private final Map<Integer, INDArray[]> ropeTables = new HashMap<>();
     private final Map<Integer, INDArray> masks = new HashMap<>();
+    private FusedOps.RopeRows cosSin; // cos, sin, each [rows · headDim/2]
 
     private SequenceContext(int batch, int queryLen, int pastLen, int[] positions, int[] segments, DataType dtype,
                             RotaryEmbedding rope, KvCache cache) {
@@ -108,6 +109,18 @@ public final class SequenceContext implements AutoCloseable {
     /** {C, S} RoPE tables for {@code heads} heads ({@link RotaryEmbedding#tables}), made once per context. */
     public INDArray[] ropeTables(int heads) {
         return ropeTables.computeIfAbsent(heads, h -> rope.tables(positions, h, dtype));
+    }
+
+    /**
+     * RoPE's cos and sin per query row ({@code [rows · headDim/2]}, row-major; float32-rounded as
+     * {@link RotaryEmbedding#cosSin} makes them), made once per context.
+     */
+    FusedOps.RopeRows ropeRows() {
+        if (cosSin == null) {
+            double[][] cs = rope.cosSin(positions);
+            cosSin = new FusedOps.RopeRows(cs[0], cs[1]);
+        }
+        return cosSin;
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.finetune4j.checkpoint.SafetensorsFile;
 import dev.finetune4j.checkpoint.SafetensorsWriter;
 import dev.finetune4j.io.AtomicFiles;
 import dev.finetune4j.nn.ArrayPool;
+import dev.finetune4j.nn.DirectRows;
 import dev.finetune4j.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -148,22 +149,108 @@ public final class AdamW {
                 State s = state.computeIfAbsent(p, k -> new State(Nd4j.zeros(w.dataType(), w.shape()),
                         Nd4j.zeros(w.dataType(), w.shape()), 0));
                 s.step++;
-                if (g.weightDecay() != 0) {
-                    w.muli(1 - groupLr * g.weightDecay());
-                }
-                INDArray tmp = ArrayPool.take(w.dataType(), w.shape());
-                s.m.muli(b1).addi(tmp.assign(grad).muli(1 - b1));
-                s.v.muli(b2).addi(tmp.assign(grad).muli(grad).muli(1 - b2));
                 double bc1 = 1 - Math.pow(b1, s.step);
                 double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, s.step));
                 double stepSize = groupLr / bc1;
-                tmp.assign(s.v);
-                Transforms.sqrt(tmp, false).divi(bc2Sqrt).addi(settings.eps); // denom
-                tmp.rdivi(s.m).muli(stepSize);                                // step_size · m / denom
-                w.subi(tmp);
-                ArrayPool.give(tmp);
+                double decay = 1 - groupLr * g.weightDecay();
+                if (DirectRows.addressable(w) && DirectRows.addressable(grad)) {
+                    update(w, grad, s, decay, stepSize, bc2Sqrt);
+                } else {
+                    updateWithOps(w, grad, s, decay, stepSize, bc2Sqrt);
+                }
             }
         }
+    }
+
+    private static final int BLOCK = 4096;
+
+    /** The update in one pass over p, g, m, v (float32 arithmetic for FLOAT tensors, double for DOUBLE). */
+    private void update(INDArray w, INDArray grad, State s, double decay, double stepSize, double bc2Sqrt) {
+        double b1 = settings.beta1;
+        double b2 = settings.beta2;
+        double eps = settings.eps;
+        int n = Math.toIntExact(w.length());
+        if (n == 0) {
+            return;
+        }
+        DirectRows ws = DirectRows.flat(w, n);
+        DirectRows gs = DirectRows.flat(grad, n);
+        DirectRows ms = DirectRows.flat(s.m, n);
+        DirectRows vs = DirectRows.flat(s.v, n);
+        int block = Math.min(BLOCK, n);
+        if (ws.isFloat() && gs.isFloat() && ms.isFloat() && vs.isFloat()) {
+            // float32 arithmetic, as torch's AdamW on float32 tensors
+            float fb1 = (float) b1;
+            float fb2 = (float) b2;
+            float c1 = (float) (1 - b1);
+            float c2 = (float) (1 - b2);
+            float fdecay = (float) decay;
+            float fstep = (float) stepSize;
+            float fbc2 = (float) bc2Sqrt;
+            float feps = (float) eps;
+            float[] pb = new float[block];
+            float[] gb = new float[block];
+            float[] mb = new float[block];
+            float[] vb = new float[block];
+            for (int from = 0; from < n; from += block) {
+                int len = Math.min(block, n - from);
+                ws.read(0, from, len, pb, 0);
+                gs.read(0, from, len, gb, 0);
+                ms.read(0, from, len, mb, 0);
+                vs.read(0, from, len, vb, 0);
+                for (int i = 0; i < len; i++) {
+                    float gi = gb[i];
+                    float m = fb1 * mb[i] + c1 * gi;
+                    float v = fb2 * vb[i] + c2 * gi * gi;
+                    mb[i] = m;
+                    vb[i] = v;
+                    pb[i] = pb[i] * fdecay - fstep * m / ((float) Math.sqrt(v) / fbc2 + feps);
+                }
+                ws.write(0, from, len, pb, 0);
+                ms.write(0, from, len, mb, 0);
+                vs.write(0, from, len, vb, 0);
+            }
+            return;
+        }
+        double[] pb = new double[block];
+        double[] gb = new double[block];
+        double[] mb = new double[block];
+        double[] vb = new double[block];
+        for (int from = 0; from < n; from += block) {
+            int len = Math.min(block, n - from);
+            ws.read(0, from, len, pb, 0);
+            gs.read(0, from, len, gb, 0);
+            ms.read(0, from, len, mb, 0);
+            vs.read(0, from, len, vb, 0);
+            for (int i = 0; i < len; i++) {
+                double gi = gb[i];
+                double m = b1 * mb[i] + (1 - b1) * gi;
+                double v = b2 * vb[i] + (1 - b2) * gi * gi;
+                mb[i] = m;
+                vb[i] = v;
+                pb[i] = pb[i] * decay - stepSize * m / (Math.sqrt(v) / bc2Sqrt + eps);
+            }
+            ws.write(0, from, len, pb, 0);
+            ms.write(0, from, len, mb, 0);
+            vs.write(0, from, len, vb, 0);
+        }
+    }
+
+    /** The same update as ND4J ops (tensors too large for direct access). */
+    private void updateWithOps(INDArray w, INDArray grad, State s, double decay, double stepSize, double bc2Sqrt) {
+        double b1 = settings.beta1;
+        double b2 = settings.beta2;
+        if (decay != 1) {
+            w.muli(decay);
+        }
+        INDArray tmp = ArrayPool.take(w.dataType(), w.shape());
+        s.m.muli(b1).addi(tmp.assign(grad).muli(1 - b1));
+        s.v.muli(b2).addi(tmp.assign(grad).muli(grad).muli(1 - b2));
+        tmp.assign(s.v);
+        Transforms.sqrt(tmp, false).divi(bc2Sqrt).addi(settings.eps); // denom
+        tmp.rdivi(s.m).muli(stepSize);                                // step_size · m / denom
+        w.subi(tmp);
+        ArrayPool.give(tmp);
     }
 
     // ------------------------------------------------------------------------------------------------ state

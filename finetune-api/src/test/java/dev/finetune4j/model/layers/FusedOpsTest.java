@@ -1,0 +1,161 @@
+package dev.finetune4j.model.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The FLOAT loops of {@link FusedOps} against the DOUBLE ones (which the finite-difference checks of
+ * {@code LayerGradientTest} and {@code CausalLMGradientTest} verify), on the same inputs, and the kernels' own algebra.
+ */
+class FusedOpsTest {
+    private static final DataType F = DataType.FLOAT;
+    private static final DataType D = DataType.DOUBLE;
+
+    @BeforeEach
+    void seed() {
+        Nd4j.getRandom().setSeed(42);
+    }
+
+    private static INDArray randn(long... shape) {
+        return Nd4j.randn(D, shape);
+    }
+
+    private static INDArray f(INDArray d) {
+        return d.castTo(F);
+    }
+
+    private static void assertClose(INDArray want, INDArray got, double tol) {
+        double scale = Math.max(1, want.amaxNumber().doubleValue());
+        double diff = want.sub(got.castTo(D)).amaxNumber().doubleValue();
+        assertEquals(0, diff / scale, tol, "max |float - double| " + diff);
+    }
+
+    @Test
+    void rmsNormWithResidualFloatEqualsDouble() {
+        int rows = 5;
+        int dim = 37;
+        INDArray x = randn(rows, dim);
+        INDArray res = randn(rows, dim);
+        INDArray w = randn(dim);
+        INDArray xd = x.dup();
+        INDArray yd = Nd4j.create(D, rows, dim);
+        INDArray hd = Nd4j.create(D, rows, dim);
+        double[] invD = new double[rows];
+        FusedOps.rmsNorm(xd, res, w, 1e-6, yd, hd, invD);
+        INDArray xf = f(x);
+        INDArray yf = Nd4j.create(F, rows, dim);
+        INDArray hf = Nd4j.create(F, rows, dim);
+        double[] invF = new double[rows];
+        FusedOps.rmsNorm(xf, f(res), f(w), 1e-6, yf, hf, invF);
+        INDArray sum = x.add(res);
+        assertClose(sum, xd, 1e-15);
+        assertClose(sum, xf, 1e-6);
+        assertClose(yd, yf, 1e-6);
+        assertClose(hd, hf, 1e-6);
+        for (int r = 0; r < rows; r++) {
+            double ms = sum.getRow(r).mul(sum.getRow(r)).meanNumber().doubleValue();
+            assertEquals(1 / Math.sqrt(ms + 1e-6), invD[r], 1e-12);
+            assertEquals(invD[r], invF[r], 1e-5 * invD[r]);
+        }
+        assertClose(sum.mulColumnVector(Nd4j.createFromArray(invD).reshape(rows, 1)).mulRowVector(w), yd, 1e-12);
+    }
+
+    @Test
+    void rmsNormBackwardInPlaceFloatEqualsDouble() {
+        int rows = 4;
+        int dim = 50;
+        INDArray x = randn(rows, dim);
+        INDArray w = randn(dim);
+        INDArray dy = randn(rows, dim);
+        INDArray add = randn(rows, dim);
+        INDArray xhat = Nd4j.create(D, rows, dim);
+        double[] inv = new double[rows];
+        FusedOps.rmsNorm(x.dup(), null, w, 1e-6, Nd4j.create(D, rows, dim), xhat, inv);
+        INDArray dxd = dy.dup();
+        double[] dwd = new double[dim];
+        FusedOps.rmsNormBackward(dxd, xhat, inv, w, dxd, add, dwd);
+        INDArray dxf = f(dy);
+        double[] dwf = new double[dim];
+        FusedOps.rmsNormBackward(dxf, f(xhat), inv, f(w), dxf, f(add), dwf);
+        assertClose(dxd, dxf, 2e-6);
+        assertClose(Nd4j.createFromArray(dwd), Nd4j.createFromArray(dwf), 2e-6);
+        assertClose(dy.mul(xhat).sum(0), Nd4j.createFromArray(dwd), 1e-12);
+    }
+
+    @Test
+    void swiGluForwardAndBackwardFloatEqualDouble() {
+        int rows = 3;
+        int n = 41;
+        INDArray g = randn(rows, n).muli(3);
+        INDArray u = randn(rows, n);
+        INDArray a = randn(rows, n);
+        INDArray actD = Nd4j.create(D, rows, n);
+        INDArray sigD = Nd4j.create(D, rows, n);
+        FusedOps.siluMul(g, u, actD, sigD);
+        INDArray actF = Nd4j.create(F, rows, n);
+        INDArray sigF = Nd4j.create(F, rows, n);
+        FusedOps.siluMul(f(g), f(u), actF, sigF);
+        assertClose(actD, actF, 1e-6);
+        for (int i = 0; i < n; i++) {
+            double gi = g.getDouble(1, i);
+            assertEquals(gi / (1 + Math.exp(-gi)) * u.getDouble(1, i), actD.getDouble(1, i), 1e-12);
+        }
+        INDArray dgD = g.dup();
+        INDArray duD = u.dup();
+        FusedOps.siluMulBackward(a, dgD, duD, sigD, dgD, duD);
+        INDArray dgF = f(g);
+        INDArray duF = f(u);
+        FusedOps.siluMulBackward(f(a), dgF, duF, sigF, dgF, duF);
+        assertClose(dgD, dgF, 2e-6);
+        assertClose(duD, duF, 2e-6);
+    }
+
+    @Test
+    void softmaxBackwardFloatEqualsDouble() {
+        INDArray s = randn(6, 19);
+        INDArray p = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(s, s.dup(), 1))[0];
+        INDArray dp = randn(6, 19);
+        INDArray dd = dp.dup();
+        FusedOps.softmaxBackwardInPlace(dd, p);
+        INDArray df = f(dp);
+        FusedOps.softmaxBackwardInPlace(df, f(p));
+        assertClose(dd, df, 1e-6);
+        INDArray want = p.mul(dp.subColumnVector(dp.mul(p).sum(true, 1)));
+        assertClose(want, dd, 1e-12);
+    }
+
+    @Test
+    void ropeToHeadsAndBackIsTheIdentityAndFloatEqualsDouble() {
+        int b = 2;
+        int t = 3;
+        int n = 2;
+        int d = 6;
+        RotaryEmbedding rope = new RotaryEmbedding(new float[] {1f, 0.1f, 0.01f}, d);
+        int[] pos = {0, 5, 2, 1, 1, 9};
+        double[][] cs = rope.cosSin(pos);
+        FusedOps.RopeRows rows = new FusedOps.RopeRows(cs[0], cs[1]);
+        INDArray x = randn((long) b * t, (long) n * d);
+        INDArray hd = Nd4j.create(D, b, n, t, d);
+        FusedOps.toHeads(x, b, t, n, d, rows, hd);
+        INDArray hf = Nd4j.create(F, b, n, t, d);
+        FusedOps.toHeads(f(x), b, t, n, d, rows, hf);
+        assertClose(hd, hf, 1e-6);
+        // against RotaryEmbedding.apply (the reference form) and the permutation
+        INDArray[] tables = rope.tables(pos, n, D);
+        INDArray roped = rope.apply(x, tables[0], tables[1]);
+        assertClose(roped.reshape('c', b, t, n, d).permute(0, 2, 1, 3).dup('c'), hd, 1e-15);
+        // the backward rotation is the transpose, i.e. the inverse: back to x (to float precision, because cos and sin
+        // are float32 values as in HF, so cos² + sin² = 1 ± 6e-8)
+        INDArray back = Nd4j.create(D, (long) b * t, (long) n * d);
+        FusedOps.fromHeads(hd, b, t, n, d, rows, back);
+        assertClose(x, back, 1e-6);
+        INDArray plain = Nd4j.create(D, b, n, t, d);
+        FusedOps.toHeads(x, b, t, n, d, null, plain);
+        assertClose(x.reshape('c', b, t, n, d).permute(0, 2, 1, 3).dup('c'), plain, 0);
+    }
+}
