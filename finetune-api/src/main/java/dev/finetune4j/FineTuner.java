@@ -33,7 +33,11 @@ import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingLoop;
 import dev.finetune4j.train.TrainingRun;
 import dev.finetune4j.train.TrainingSummary;
+import dev.finetune4j.train.data.StageExamples;
 import dev.finetune4j.train.data.TrainingData;
+import dev.finetune4j.train.loss.KtoSequences;
+import dev.finetune4j.train.loss.PairedSequences;
+import dev.finetune4j.train.loss.SequenceLoss;
 import dev.finetune4j.train.recipes.Recipes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,6 +90,8 @@ public final class FineTuner {
         private Loss loss = Loss.crossEntropy();
         private Trainer trainer;
         private Adapter adapter;
+        private SequenceLoss<PairedSequences> preferenceLoss;
+        private SequenceLoss<KtoSequences> ktoLoss;
 
         Builder() {
         }
@@ -284,6 +290,22 @@ public final class FineTuner {
             return this;
         }
 
+        /**
+         * A loss of your own for stage {@code dpo}, on the sequence log-probs of the chosen/rejected pairs (default:
+         * the {@code pref_loss} of the settings). Extend {@link dev.finetune4j.train.loss.PairwisePreferenceLoss} for
+         * a per-pair formula, or implement {@link SequenceLoss} directly.
+         */
+        public Builder preferenceLoss(SequenceLoss<PairedSequences> l) {
+            preferenceLoss = Objects.requireNonNull(l, "preferenceLoss");
+            return this;
+        }
+
+        /** A loss of your own for stage {@code kto} (default: {@link dev.finetune4j.train.loss.KtoLoss}). */
+        public Builder ktoLoss(SequenceLoss<KtoSequences> l) {
+            ktoLoss = Objects.requireNonNull(l, "ktoLoss");
+            return this;
+        }
+
         /** A training recipe of your own (default: the built-in recipe of the stage). */
         public Builder trainer(Trainer t) {
             trainer = Objects.requireNonNull(t, "trainer");
@@ -330,8 +352,13 @@ public final class FineTuner {
                 throw new FineTuneException("quantization_bit " + cfg.model().quantizationBit()
                         + " (QLoRA) is not supported yet: remove it to train LoRA on the full-precision weights");
             }
+            Stage stage = cfg.method().stage();
+            Trainer recipe = trainer != null ? trainer : Recipes.forStage(stage, preferenceLoss, ktoLoss);
+            if (!recipe.stages().contains(stage)) {
+                throw new FineTuneException("the trainer " + recipe.getClass().getSimpleName() + " runs stages "
+                        + recipe.stages() + ", not " + stage.yamlName());
+            }
             try (Tokenizer tokenizer = Tokenizers.load(modelDir)) {
-                Stage stage = cfg.method().stage();
                 ChatTemplate chat = template != null ? template
                         : cfg.data().template() != null ? ChatTemplates.get(cfg.data().template())
                         : ChatTemplates.get("empty");
@@ -352,11 +379,6 @@ public final class FineTuner {
                 TrainingData data = TrainingData.of(encoder, train, eval, cfg.data().valSize(),
                         cfg.training().perDeviceTrainBatchSize(), cfg.training().gradientAccumulationSteps(),
                         cfg.training().seed(), !cfg.training().disableShuffling());
-                Trainer recipe = trainer != null ? trainer : Recipes.forStage(stage);
-                if (!recipe.stages().contains(stage)) {
-                    throw new FineTuneException("the trainer " + recipe.getClass().getSimpleName() + " runs stages "
-                            + recipe.stages() + ", not " + stage.yamlName());
-                }
                 return trainModel(cfg, tokenizer, chat, data, recipe);
             }
         }
@@ -428,6 +450,9 @@ public final class FineTuner {
             List<DatasetSource> all = new ArrayList<>(sources);
             if (!cfg.data().datasets().isEmpty()) {
                 all.add(registry(cfg, cfg.data().datasets()));
+            }
+            for (DatasetSource s : all) {
+                StageExamples.check(cfg.method().stage(), s);
             }
             return encoder.encode(concat(all));
         }
