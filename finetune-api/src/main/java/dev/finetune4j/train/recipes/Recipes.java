@@ -33,7 +33,9 @@ public final class Recipes {
         return switch (stage) {
             case PT, SFT -> new LanguageModelingTrainer();
             case DPO -> new DpoTrainer(preferenceLoss);
-            default -> throw new FineTuneException("stage " + stage.yamlName() + " is not supported yet: use pt, sft or dpo");
+            case KTO -> new KtoTrainer(ktoLoss);
+            default -> throw new FineTuneException("stage " + stage.yamlName() + " is not supported yet: use pt, sft, "
+                    + "dpo or kto");
         };
     }
 }

@@ -7,6 +7,7 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.DatasetOptions;
 import dev.finetune4j.data.DatasetRegistries;
 import dev.finetune4j.encoding.DatasetEncoder;
+import dev.finetune4j.encoding.EncodedKto;
 import dev.finetune4j.encoding.EncodedPair;
 import dev.finetune4j.encoding.Encoders;
 import dev.finetune4j.encoding.EncodingConfig;
@@ -97,6 +98,45 @@ final class PreferenceFixtures {
                 }
             }
             return (double) correct / pairs.size();
+        }
+    }
+
+    /** The first {@code n} examples of kto_en_demo, encoded as the trainer encodes them. */
+    static List<EncodedKto> ktoExamples(Path model, int n) throws IOException {
+        try (Tokenizer tok = Tokenizers.load(model)) {
+            DatasetEncoder enc = Encoders.create(tok, ChatTemplates.get("qwen"),
+                    EncodingConfig.builder().stage(Stage.KTO).cutoffLen(CUTOFF).build());
+            return enc.encode(DatasetRegistries.open(datasetDir(), List.of("kto_en_demo"),
+                    DatasetOptions.DEFAULTS.withMaxSamples(n))).kto();
+        }
+    }
+
+    /**
+     * KTO's reward accuracy: the fraction of examples whose implicit reward (label log-prob sum minus the base
+     * model's) has the sign of its tag, above 0 for a desirable answer and below for an undesirable one. The untrained
+     * model scores 0 (every reward is 0).
+     */
+    static double ktoAccuracy(Path model, Path adapterDir, List<EncodedKto> examples) throws IOException {
+        try (CausalLM m = CausalLM.load(model); Tokenizer tok = Tokenizers.load(model)) {
+            if (adapterDir == null) {
+                return 0;
+            }
+            Adapter adapter = Adapters.load(adapterDir, false, 0);
+            adapter.apply(m);
+            DatasetEncoder enc = Encoders.create(tok, ChatTemplates.get("qwen"),
+                    EncodingConfig.builder().stage(Stage.KTO).cutoffLen(CUTOFF).build());
+            int correct = 0;
+            for (EncodedKto e : examples) {
+                Batch b = enc.collate(List.of(e.example()));
+                double policy = SequenceLogProbPass.sums(m, b)[0];
+                adapter.setEnabled(false);
+                double ref = SequenceLogProbPass.sums(m, b)[0];
+                adapter.setEnabled(true);
+                if (e.desirable() ? policy > ref : policy < ref) {
+                    correct++;
+                }
+            }
+            return (double) correct / examples.size();
         }
     }
 }

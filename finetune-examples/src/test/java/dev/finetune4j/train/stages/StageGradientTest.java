@@ -1,5 +1,7 @@
 package dev.finetune4j.train.stages;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.finetune4j.adapter.Adapter;
 import dev.finetune4j.adapter.Adapters;
 import dev.finetune4j.config.FineTuneConfig;
@@ -58,8 +60,20 @@ class StageGradientTest {
         check(Stage.DPO, "dpo_en_demo", c -> c.prefLoss(PreferenceLoss.SIMPO).prefBeta(2.0));
     }
 
+    /**
+     * KTO's KL term z is detached (TRL), so the step loss's true derivative differs from the trained gradient
+     * wherever z > 0; here z is clamped at 0 (the mismatched answers are less likely under the random adapter than
+     * under the base), where the two agree.
+     */
+    @Test
+    void kto() throws Exception {
+        Trainer.StepResult r = check(Stage.KTO, "kto_en_demo",
+                c -> c.prefBeta(0.5).ktoRejectedWeight(1.5).prefFtx(0.2));
+        assertEquals(0.0, r.metrics().get("kl"));
+    }
+
     /** One step of {@code stage}'s recipe over two micro-batches of one row each; grads vs central differences. */
-    static void check(Stage stage, String dataset, Consumer<FineTuneConfig.Builder> settings) throws Exception {
+    static Trainer.StepResult check(Stage stage, String dataset, Consumer<FineTuneConfig.Builder> settings) throws Exception {
         FineTuneConfig.Builder b = FineTuneConfig.builder().modelNameOrPath(model).outputDir(shared.resolve("out"))
                 .dataset(dataset).datasetDir(PreferenceFixtures.datasetDir()).template("qwen").stage(stage)
                 .cutoffLen(24).loraRank(2).loraAlpha(4).loraDropout(0.0);
@@ -84,7 +98,7 @@ class StageGradientTest {
             Trainer trainer = Recipes.forStage(stage);
             List<int[]> window = data.step(0, 0);
             trainable.forEach(Parameter::zeroGrad);
-            trainer.step(run, window);
+            Trainer.StepResult result = trainer.step(run, window);
             List<Parameter> checked = List.of(trainable.get(0), trainable.get(1), trainable.get(trainable.size() - 1));
             List<org.nd4j.linalg.api.ndarray.INDArray> grads = checked.stream().map(p -> p.grad().dup()).toList();
             for (int i = 0; i < checked.size(); i++) {
@@ -96,6 +110,7 @@ class StageGradientTest {
                     return loss;
                 }, p.value(), analytic, 6, 1e-5, 1e-9);
             }
+            return result;
         }
     }
 }
