@@ -424,6 +424,16 @@ public final class FineTuner {
                     default -> throw new FineTuneException("finetuning_type " + type.yamlName()
                             + " is not supported yet: use lora or full");
                 }
+                List<Parameter> added = recipe.addedParameters(cfg, model);
+                if (!added.isEmpty()) {
+                    trainable = new ArrayList<>(trainable);
+                    trainable.addAll(added);
+                    TrainingLoop.WeightsWriter modelWeights = writer;
+                    writer = dir -> {
+                        modelWeights.save(dir);
+                        recipe.saveAddedWeights(dir);
+                    };
+                }
                 if (trainable.isEmpty()) {
                     throw new FineTuneException("nothing to train: no parameter is trainable (check lora_target "
                             + cfg.method().loraTarget() + ")");

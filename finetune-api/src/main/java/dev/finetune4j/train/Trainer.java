@@ -1,6 +1,11 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.config.FineTuneConfig;
 import dev.finetune4j.config.Stage;
+import dev.finetune4j.model.CausalLM;
+import dev.finetune4j.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +29,19 @@ public interface Trainer {
      * @param microBatches training row indices of each micro-batch of this step
      */
     StepResult step(TrainingRun run, List<int[]> microBatches);
+
+    /**
+     * Called once before training with the loaded model (its adapter applied): the parameters this recipe adds to
+     * the model, which then train with the model's own, such as the reward model's value head. A resumed run
+     * restores them from {@code resume_from_checkpoint}. Default: none.
+     */
+    default List<Parameter> addedParameters(FineTuneConfig config, CausalLM model) throws IOException {
+        return List.of();
+    }
+
+    /** Writes the weights of {@link #addedParameters} into an output or checkpoint folder. Default: nothing. */
+    default void saveAddedWeights(Path dir) throws IOException {
+    }
 
     /** The mean evaluation loss over the run's evaluation rows (no gradients). */
     double evaluate(TrainingRun run);

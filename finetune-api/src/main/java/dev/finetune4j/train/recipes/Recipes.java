@@ -34,8 +34,9 @@ public final class Recipes {
             case PT, SFT -> new LanguageModelingTrainer();
             case DPO -> new DpoTrainer(preferenceLoss);
             case KTO -> new KtoTrainer(ktoLoss);
+            case RM -> new RewardModelTrainer();
             default -> throw new FineTuneException("stage " + stage.yamlName() + " is not supported yet: use pt, sft, "
-                    + "dpo or kto");
+                    + "rm, dpo or kto");
         };
     }
 }

@@ -60,6 +60,13 @@ class StageGradientTest {
         check(Stage.DPO, "dpo_en_demo", c -> c.prefLoss(PreferenceLoss.SIMPO).prefBeta(2.0));
     }
 
+    /** The reward model: the value head's weight and bias are the last two trainable parameters. */
+    @Test
+    void rewardModel() throws Exception {
+        Trainer.StepResult r = check(Stage.RM, "dpo_en_demo", c -> { });
+        assertEquals(java.util.Set.of("accuracy"), r.metrics().keySet());
+    }
+
     /**
      * KTO's KL term z is detached (TRL), so the step loss's true derivative differs from the trained gradient
      * wherever z > 0; here z is clamped at 0 (the mismatched answers are less likely under the random adapter than
@@ -93,13 +100,15 @@ class StageGradientTest {
             for (Parameter p : lora.trainableParameters()) {
                 p.value().assign(Nd4j.randn(DataType.DOUBLE, p.value().shape()).muli(0.3));
             }
-            List<Parameter> trainable = lora.trainableParameters();
-            TrainingRun run = new TrainingRun(cfg, m, lora, tok, template, data, Loss.crossEntropy(), trainable);
             Trainer trainer = Recipes.forStage(stage);
+            List<Parameter> trainable = new java.util.ArrayList<>(lora.trainableParameters());
+            trainable.addAll(trainer.addedParameters(cfg, m));
+            TrainingRun run = new TrainingRun(cfg, m, lora, tok, template, data, Loss.crossEntropy(), trainable);
             List<int[]> window = data.step(0, 0);
             trainable.forEach(Parameter::zeroGrad);
             Trainer.StepResult result = trainer.step(run, window);
-            List<Parameter> checked = List.of(trainable.get(0), trainable.get(1), trainable.get(trainable.size() - 1));
+            List<Parameter> checked = List.of(trainable.get(0), trainable.get(1), trainable.get(trainable.size() - 2),
+                    trainable.get(trainable.size() - 1));
             List<org.nd4j.linalg.api.ndarray.INDArray> grads = checked.stream().map(p -> p.grad().dup()).toList();
             for (int i = 0; i < checked.size(); i++) {
                 Parameter p = checked.get(i);
