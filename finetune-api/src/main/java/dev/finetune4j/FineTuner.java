@@ -33,6 +33,7 @@ import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingLoop;
 import dev.finetune4j.train.TrainingRun;
 import dev.finetune4j.train.TrainingSummary;
+import dev.finetune4j.train.data.PromptEncoding;
 import dev.finetune4j.train.data.StageExamples;
 import dev.finetune4j.train.data.TrainingData;
 import dev.finetune4j.train.loss.KtoSequences;
@@ -376,8 +377,11 @@ public final class FineTuner {
                 EncodedDataset train = encodeTraining(cfg, encoder);
                 EncodedDataset eval = cfg.data().evalDatasets().isEmpty() ? null
                         : encoder.encode(registry(cfg, cfg.data().evalDatasets()));
+                // a ppo step is one rollout of ppo_buffer_size accumulation windows (LLaMA-Factory's PPO batch)
+                int windows = stage == Stage.PPO ? cfg.preference().ppoBufferSize() : 1;
                 TrainingData data = TrainingData.of(encoder, train, eval, cfg.data().valSize(),
-                        cfg.training().perDeviceTrainBatchSize(), cfg.training().gradientAccumulationSteps(),
+                        cfg.training().perDeviceTrainBatchSize(),
+                        cfg.training().gradientAccumulationSteps() * windows,
                         cfg.training().seed(), !cfg.training().disableShuffling());
                 return trainModel(cfg, tokenizer, chat, data, recipe);
             }
@@ -464,6 +468,9 @@ public final class FineTuner {
             for (DatasetSource s : all) {
                 StageExamples.check(cfg.method().stage(), s);
             }
+            if (cfg.method().stage() == Stage.PPO) {
+                return PromptEncoding.encode(concat(all), encoder);
+            }
             return encoder.encode(concat(all));
         }
 
@@ -518,6 +525,20 @@ public final class FineTuner {
             Path resume = cfg.training().resumeFromCheckpoint();
             if (resume != null && !Files.isDirectory(resume)) {
                 throw new FineTuneException("resume_from_checkpoint " + resume + " does not exist");
+            }
+            Path reward = cfg.preference().rewardModel();
+            if (cfg.method().stage() == Stage.PPO) {
+                if (!Files.isDirectory(reward)) {
+                    throw new FineTuneException("reward_model " + reward + " does not exist: train one with stage: rm");
+                }
+                if (resume != null) {
+                    throw new FineTuneException("stage ppo cannot resume_from_checkpoint yet (nor can LLaMA-Factory):"
+                            + " start a new run, with adapter_name_or_path to continue a saved adapter");
+                }
+                if (cfg.data().valSize() > 0 || !cfg.data().evalDatasets().isEmpty()) {
+                    throw new FineTuneException("stage ppo has no evaluation (as in LLaMA-Factory): remove val_size "
+                            + "and eval_dataset");
+                }
             }
         }
     }

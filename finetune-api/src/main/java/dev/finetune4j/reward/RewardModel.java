@@ -54,6 +54,11 @@ public final class RewardModel implements AutoCloseable {
      * @param template the chat template the reward model was trained with (LLaMA-Factory's name)
      */
     public static RewardModel load(Path modelDir, Path rewardDir, String template) throws IOException {
+        return load(modelDir, rewardDir, ChatTemplates.get(template));
+    }
+
+    /** {@link #load(Path, Path, String)} with a template object. */
+    public static RewardModel load(Path modelDir, Path rewardDir, ChatTemplate template) throws IOException {
         if (!Files.isRegularFile(rewardDir.resolve(ValueHead.FILE_NAME))) {
             throw new FineTuneException("reward_model " + rewardDir + " has no " + ValueHead.FILE_NAME
                     + ": it is not a reward model folder (train one with stage: rm)");
@@ -65,7 +70,7 @@ public final class RewardModel implements AutoCloseable {
             a.apply(model);
         }
         ValueHead head = ValueHead.load(rewardDir, model.config().hiddenSize(), model.dataType(), false);
-        return new RewardModel(model, head, Tokenizers.load(modelDir), ChatTemplates.get(template));
+        return new RewardModel(model, head, Tokenizers.load(modelDir), template);
     }
 
     /** The score of the conversation's last message (an assistant answer) given the messages before it. */

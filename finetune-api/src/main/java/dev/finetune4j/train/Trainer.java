@@ -43,6 +43,23 @@ public interface Trainer {
     default void saveAddedWeights(Path dir) throws IOException {
     }
 
+    /**
+     * {@link #step(TrainingRun, List)} for recipes that update the weights more than once per step (PPO: several
+     * passes over one rollout). Each {@code update.apply()} turns the gradients accumulated so far into an optimizer
+     * update; the loop applies whatever the recipe leaves accumulated at the end of the step as the step's last
+     * update, as usual. The learning rate is the step's throughout. Default: {@link #step(TrainingRun, List)}.
+     */
+    default StepResult step(TrainingRun run, List<int[]> microBatches, OptimizerUpdate update) {
+        return step(run, microBatches);
+    }
+
+    /** An optimizer update within a step: clip the gradients, AdamW at the step's learning rate, zero the gradients. */
+    @FunctionalInterface
+    interface OptimizerUpdate {
+        /** @return the global gradient norm before clipping */
+        double apply();
+    }
+
     /** The mean evaluation loss over the run's evaluation rows (no gradients). */
     double evaluate(TrainingRun run);
 

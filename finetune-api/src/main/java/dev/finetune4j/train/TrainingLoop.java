@@ -124,13 +124,18 @@ public final class TrainingLoop {
             List<int[]> window = data.step(epoch, (int) (step % stepsPerEpoch));
             optimizer.zeroGrad();
             seeder.reseed(settings.seed() * 1_000_003L + step);
-            Trainer.StepResult r = trainer.step(run, window);
+            double lr = schedule.lr((int) step);
+            Trainer.StepResult r = trainer.step(run, window, () -> {
+                double norm = GradientClipping.clip(trainable, settings.maxGradNorm());
+                optimizer.step(lr);
+                optimizer.zeroGrad();
+                return norm;
+            });
             if (!Double.isFinite(r.loss())) {
                 throw new FineTuneException("the loss is " + r.loss() + " at step " + (step + 1)
                         + ": lower learning_rate or check the data");
             }
             double gradNorm = GradientClipping.clip(trainable, settings.maxGradNorm());
-            double lr = schedule.lr((int) step);
             optimizer.step(lr);
 
             state.globalStep = step + 1;

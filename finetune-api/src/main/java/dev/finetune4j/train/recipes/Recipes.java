@@ -35,8 +35,7 @@ public final class Recipes {
             case DPO -> new DpoTrainer(preferenceLoss);
             case KTO -> new KtoTrainer(ktoLoss);
             case RM -> new RewardModelTrainer();
-            default -> throw new FineTuneException("stage " + stage.yamlName() + " is not supported yet: use pt, sft, "
-                    + "rm, dpo or kto");
+            case PPO -> new PpoTrainer();
         };
     }
 }
