@@ -22,11 +22,14 @@ import dev.finetune4j.model.CausalLM;
 import dev.finetune4j.model.ModelOptions;
 import dev.finetune4j.model.HfModelFolder;
 import dev.finetune4j.nn.Parameter;
+import dev.finetune4j.quant.Quantizer;
+import dev.finetune4j.quant.Quantizers;
 import dev.finetune4j.template.ChatTemplate;
 import dev.finetune4j.template.ChatTemplates;
 import dev.finetune4j.template.TemplateOptions;
 import dev.finetune4j.tokenizer.Tokenizer;
 import dev.finetune4j.tokenizer.Tokenizers;
+import dev.finetune4j.train.FreezeTuning;
 import dev.finetune4j.train.Loss;
 import dev.finetune4j.train.Trainer;
 import dev.finetune4j.train.TrainingListener;
@@ -93,6 +96,7 @@ public final class FineTuner {
         private Adapter adapter;
         private SequenceLoss<PairedSequences> preferenceLoss;
         private SequenceLoss<KtoSequences> ktoLoss;
+        private Quantizer quantizer;
 
         Builder() {
         }
@@ -155,6 +159,20 @@ public final class FineTuner {
         /** Continue training this PEFT adapter folder instead of starting a new adapter. */
         public Builder adapterNameOrPath(Path adapterDir) {
             config.adapterNameOrPath(adapterDir);
+            return this;
+        }
+
+        /**
+         * QLoRA: keep the frozen base linear layers quantized ({@code Quantizers.nf4()}, {@code fp4()}, {@code int8()}),
+         * as {@code quantization_bit}/{@code quantization_type}/{@code double_quantization} do from YAML. Needs LoRA.
+         */
+        public Builder quantize(Quantizer q) {
+            quantizer = Objects.requireNonNull(q, "quantizer");
+            boolean eight = q.name().equals("int8");
+            config.quantizationBit(eight ? 8 : 4).doubleQuantization(q.doubleQuantization());
+            if (!eight) {
+                config.quantizationType(q.name());
+            }
             return this;
         }
 
@@ -349,10 +367,6 @@ public final class FineTuner {
             Path modelDir = cfg.model().modelNameOrPath();
             checkInputs(cfg);
             Devices.activate(DeviceSpec.parse(cfg.model().device()));
-            if (cfg.model().quantizationBit() != 0) {
-                throw new FineTuneException("quantization_bit " + cfg.model().quantizationBit()
-                        + " (QLoRA) is not supported yet: remove it to train LoRA on the full-precision weights");
-            }
             Stage stage = cfg.method().stage();
             Trainer recipe = trainer != null ? trainer : Recipes.forStage(stage, preferenceLoss, ktoLoss);
             if (!recipe.stages().contains(stage)) {
@@ -394,8 +408,15 @@ public final class FineTuner {
             FinetuningType type = cfg.method().finetuningType();
             ModelOptions options = ModelOptions.defaults()
                     .withActivationCheckpointing(cfg.model().activationCheckpointing());
-            Path weightsFrom = type == FinetuningType.FULL && resume != null ? resume : modelDir;
-            try (CausalLM model = CausalLM.load(weightsFrom, options)) {
+            Path weightsFrom = type != FinetuningType.LORA && resume != null ? resume : modelDir;
+            Quantizer quant = quantizer != null ? quantizer : Quantizers.fromSettings(cfg.model());
+            if (quant != null && cfg.method().pissaInit()) {
+                throw new FineTuneException("pissa_init cannot start from a quantized model (its SVD needs the "
+                        + "full-precision weights): remove quantization_bit or pissa_init");
+            }
+            CausalLM.LinearWeights weights = quant == null ? CausalLM.LinearWeights.dense()
+                    : Quantizers.baseWeights(quant);
+            try (CausalLM model = CausalLM.load(weightsFrom, options, weights)) {
                 Adapter adapterUsed = null;
                 List<Parameter> trainable;
                 TrainingLoop.WeightsWriter writer;
@@ -425,8 +446,12 @@ public final class FineTuner {
                         trainable = model.trainableParameters();
                         writer = dir -> HfModelFolder.save(model, modelDir, dir);
                     }
+                    case FREEZE -> {
+                        trainable = FreezeTuning.apply(model, model.config().numHiddenLayers(), cfg.method());
+                        writer = dir -> HfModelFolder.save(model, modelDir, dir);
+                    }
                     default -> throw new FineTuneException("finetuning_type " + type.yamlName()
-                            + " is not supported yet: use lora or full");
+                            + " is not supported yet: use lora, freeze or full");
                 }
                 List<Parameter> added = recipe.addedParameters(cfg, model);
                 if (!added.isEmpty()) {
@@ -443,7 +468,25 @@ public final class FineTuner {
                             + cfg.method().loraTarget() + ")");
                 }
                 TrainingRun run = new TrainingRun(cfg, model, adapterUsed, tokenizer, chat, data, loss, trainable);
-                TrainingSummary summary = new TrainingLoop(run, recipe, listeners, writer, seeder).run();
+                List<TrainingListener> all = new ArrayList<>(listeners);
+                Path out = cfg.training().outputDir();
+                Adapter hooks = adapterUsed;
+                if (hooks != null) {
+                    all.add(0, new TrainingListener() {
+                        @Override
+                        public void onTrainBegin(TrainingPlan plan) {
+                            try {
+                                hooks.beforeTraining(out, modelDir.toString(), cfg.method(), resume != null);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    });
+                }
+                TrainingSummary summary = new TrainingLoop(run, recipe, all, writer, seeder).run();
+                if (hooks != null) {
+                    hooks.afterTraining(out, modelDir.toString(), cfg.method());
+                }
                 HfModelFolder.copyTokenizerFiles(modelDir, cfg.training().outputDir());
                 LOG.info("wrote {}", cfg.training().outputDir());
                 return new FineTuneResult(cfg.training().outputDir(), summary, cfg);

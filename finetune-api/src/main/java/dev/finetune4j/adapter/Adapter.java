@@ -1,5 +1,6 @@
 package dev.finetune4j.adapter;
 
+import dev.finetune4j.config.MethodSettings;
 import dev.finetune4j.nn.AdaptableModel;
 import dev.finetune4j.nn.Parameter;
 import java.io.IOException;
@@ -68,4 +69,21 @@ public interface Adapter {
      * @param baseModelNameOrPath recorded as {@code base_model_name_or_path}
      */
     void save(Path dir, String baseModelNameOrPath) throws IOException;
+
+    /**
+     * Called by the trainer when training starts, after the output folder is ready: an adapter may write files of its
+     * own there (PiSSA writes its initial adapter to {@code pissa_init/} when {@code pissa_convert} is on).
+     *
+     * @param resumed whether the run continues from a checkpoint
+     */
+    default void beforeTraining(Path outputDir, String baseModelNameOrPath, MethodSettings method, boolean resumed)
+            throws IOException {
+    }
+
+    /**
+     * Called by the trainer after the final adapter was saved (PiSSA with {@code pissa_convert} writes
+     * {@code pissa_backup/} and {@code pissa_converted/}).
+     */
+    default void afterTraining(Path outputDir, String baseModelNameOrPath, MethodSettings method) throws IOException {
+    }
 }

@@ -20,6 +20,7 @@ import dev.finetune4j.nn.DenseWeight;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.NativeMemory;
 import dev.finetune4j.nn.Parameter;
+import dev.finetune4j.nn.WeightStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,6 +67,21 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         INDArray load(String name, long[] shape, DataType dtype) throws IOException;
     }
 
+    /**
+     * How each linear layer keeps its weight, decided as the weight is loaded (so a quantizer can replace it before
+     * the next one is read and the full-precision model never lives whole): {@link #dense()} keeps the parameter.
+     */
+    @FunctionalInterface
+    public interface LinearWeights {
+        /** The store of {@code module}'s freshly loaded (frozen) weight parameter. */
+        WeightStore store(String module, Parameter weight);
+
+        /** Every weight stays a dense {@link Parameter}. */
+        static LinearWeights dense() {
+            return (module, weight) -> new DenseWeight(weight);
+        }
+    }
+
     private final ModelConfig config;
     private final ModelOptions options;
     private final Embedding embedding;
@@ -101,6 +117,11 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
      * architecture needs but the checkpoint lacks, or with another shape, is an error naming it.
      */
     public static CausalLM load(Path dir, ModelOptions options) throws IOException {
+        return load(dir, options, LinearWeights.dense());
+    }
+
+    /** {@link #load(Path, ModelOptions)} with each linear weight kept as {@code weights} decides (e.g. quantized). */
+    public static CausalLM load(Path dir, ModelOptions options, LinearWeights weights) throws IOException {
         ModelConfig config = ModelConfig.read(dir);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
             Set<String> used = new LinkedHashSet<>();
@@ -117,7 +138,7 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
                 }
                 used.add(name);
                 return ckpt.load(name, dtype);
-            });
+            }, weights);
             List<String> unused = new ArrayList<>();
             for (String n : ckpt.names()) {
                 if (!used.contains(n) && !(config.tieWordEmbeddings() && n.equals("lm_head.weight"))
@@ -137,6 +158,12 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
 
     /** Builds the model from any weight source (a checkpoint, generated weights); every parameter starts frozen. */
     public static CausalLM create(ModelConfig config, ModelOptions options, WeightSource source) throws IOException {
+        return create(config, options, source, LinearWeights.dense());
+    }
+
+    /** {@link #create(ModelConfig, ModelOptions, WeightSource)} with each linear weight kept as {@code weights} decides. */
+    public static CausalLM create(ModelConfig config, ModelOptions options, WeightSource source, LinearWeights weights)
+            throws IOException {
         Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
         DataType dt = options.dtype();
         int h = config.hiddenSize();
@@ -148,10 +175,10 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            Linear q = linear(source, p + "self_attn.q_proj", dt, qOut, h, config.qkvBias());
-            Linear k = linear(source, p + "self_attn.k_proj", dt, kvOut, h, config.qkvBias());
-            Linear v = linear(source, p + "self_attn.v_proj", dt, kvOut, h, config.qkvBias());
-            Linear o = linear(source, p + "self_attn.o_proj", dt, h, qOut, config.oBias());
+            Linear q = linear(source, weights, p + "self_attn.q_proj", dt, qOut, h, config.qkvBias());
+            Linear k = linear(source, weights, p + "self_attn.k_proj", dt, kvOut, h, config.qkvBias());
+            Linear v = linear(source, weights, p + "self_attn.v_proj", dt, kvOut, h, config.qkvBias());
+            Linear o = linear(source, weights, p + "self_attn.o_proj", dt, h, qOut, config.oBias());
             RmsNorm qNorm = null;
             RmsNorm kNorm = null;
             if (config.qkNorm()) {
@@ -160,9 +187,9 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
             }
             Attention attn = new Attention(i, config.numAttentionHeads(), config.numKeyValueHeads(), d,
                     config.slidingWindow(i), q, k, v, o, qNorm, kNorm);
-            Mlp mlp = new Mlp(linear(source, p + "mlp.gate_proj", dt, inter, h, config.mlpBias()),
-                    linear(source, p + "mlp.up_proj", dt, inter, h, config.mlpBias()),
-                    linear(source, p + "mlp.down_proj", dt, h, inter, config.mlpBias()));
+            Mlp mlp = new Mlp(linear(source, weights, p + "mlp.gate_proj", dt, inter, h, config.mlpBias()),
+                    linear(source, weights, p + "mlp.up_proj", dt, inter, h, config.mlpBias()),
+                    linear(source, weights, p + "mlp.down_proj", dt, h, inter, config.mlpBias()));
             RmsNorm in = new RmsNorm(param(source, p + "input_layernorm.weight", dt, h), config.rmsNormEps());
             RmsNorm post = new RmsNorm(param(source, p + "post_attention_layernorm.weight", dt, h), config.rmsNormEps());
             layers.add(new DecoderLayer(i, in, attn, post, mlp));
@@ -170,7 +197,7 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         RmsNorm norm = new RmsNorm(param(source, "model.norm.weight", dt, h), config.rmsNormEps());
         Linear head = config.tieWordEmbeddings()
                 ? new DenseLinear("lm_head", new DenseWeight(embed), null)
-                : linear(source, "lm_head", dt, config.vocabSize(), h, false);
+                : linear(source, weights, "lm_head", dt, config.vocabSize(), h, false);
         return new CausalLM(config, options, new Embedding(embed), Collections.unmodifiableList(layers), norm, head);
     }
 
@@ -220,11 +247,11 @@ public final class CausalLM implements AdaptableModel, AutoCloseable {
         return new Parameter(name, source.load(name, shape, dt), false);
     }
 
-    private static Linear linear(WeightSource source, String module, DataType dt, long out, long in, boolean bias)
-            throws IOException {
+    private static Linear linear(WeightSource source, LinearWeights weights, String module, DataType dt, long out,
+                                 long in, boolean bias) throws IOException {
         Parameter w = param(source, module + ".weight", dt, out, in);
         Parameter b = bias ? param(source, module + ".bias", dt, out) : null;
-        return new DenseLinear(module, new DenseWeight(w), b);
+        return new DenseLinear(module, weights.store(module, w), b);
     }
 
     public ModelConfig config() {

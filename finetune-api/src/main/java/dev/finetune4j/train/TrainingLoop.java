@@ -13,7 +13,7 @@ import dev.finetune4j.train.data.TrainingData;
 import dev.finetune4j.train.optim.AdamW;
 import dev.finetune4j.train.optim.GradientClipping;
 import dev.finetune4j.train.optim.LearningRateSchedule;
-import dev.finetune4j.train.optim.ParamGroup;
+import dev.finetune4j.train.optim.OptimizerGroups;
 import dev.finetune4j.train.report.LossPlot;
 import dev.finetune4j.train.report.TrainerLog;
 import java.io.IOException;
@@ -90,7 +90,8 @@ public final class TrainingLoop {
         LearningRateSchedule schedule = LearningRateSchedule.of(settings.lrSchedulerType(), settings.learningRate(),
                 Math.toIntExact(totalSteps), settings.warmupSteps(), settings.warmupRatio());
         List<Parameter> trainable = run.trainable();
-        AdamW optimizer = new AdamW(ParamGroup.huggingFaceDefault(trainable, settings.weightDecay()),
+        AdamW optimizer = new AdamW(OptimizerGroups.of(run.config().method(), trainable, settings.learningRate(),
+                settings.weightDecay()),
                 new AdamW.Settings(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon()));
         TrainerLog log = new TrainerLog(out);
         CheckpointFolders checkpoints = new CheckpointFolders(out);

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             ConvertCommand.class,
             PreprocessCommand.class,
             PplCommand.class,
+            EstimateCommand.class,
             TinyModelCommand.class,
             EnvCommand.class,
             TemplateBenchCommand.class,

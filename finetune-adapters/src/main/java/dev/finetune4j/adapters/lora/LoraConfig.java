@@ -22,13 +22,24 @@ import java.util.regex.PatternSyntaxException;
  * @param rankPattern per-module rank overrides: key = module name or regular expression, matched as PEFT does
  *                    ({@code (.*\.)?(key)$} against the module path; the first matching key wins)
  * @param alphaPattern per-module α overrides, matched the same way
+ * @param useDora     DoRA: a trained magnitude per output row ({@link DoraLinear})
+ * @param pissaIter   with {@link LoraInit#PISSA}: randomized-SVD subspace iterations, or −1 for the exact SVD
+ * @param modulesToSave modules trained whole and saved in the adapter file ({@code modules_to_save}, LF's
+ *                    {@code additional_target}): module names matched as PEFT does (the module path equals the name
+ *                    or ends with {@code "." + name})
  */
 public record LoraConfig(int rank, double alpha, double dropout, TargetModules targets, boolean useRslora,
-                         LoraInit init, Map<String, Integer> rankPattern, Map<String, Double> alphaPattern) {
+                         LoraInit init, Map<String, Integer> rankPattern, Map<String, Double> alphaPattern,
+                         boolean useDora, int pissaIter, List<String> modulesToSave) {
 
     public LoraConfig {
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(init, "init");
+        modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
+        if (pissaIter < -1) {
+            throw new IllegalArgumentException("pissa_iter must be -1 (exact SVD) or a number of iterations, got "
+                    + pissaIter);
+        }
         if (rank < 1) {
             throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
         }
@@ -54,6 +65,12 @@ public record LoraConfig(int rank, double alpha, double dropout, TargetModules t
         });
     }
 
+    /** Plain LoRA (no DoRA, no modules to save; PiSSA iterations 16 if the init is PiSSA). */
+    public LoraConfig(int rank, double alpha, double dropout, TargetModules targets, boolean useRslora, LoraInit init,
+                      Map<String, Integer> rankPattern, Map<String, Double> alphaPattern) {
+        this(rank, alpha, dropout, targets, useRslora, init, rankPattern, alphaPattern, false, 16, List.of());
+    }
+
     /** Rank, alpha, dropout and targets ({@code "all"} or module names); the other settings at PEFT's defaults. */
     public static LoraConfig of(int rank, double alpha, double dropout, List<String> targets) {
         return new LoraConfig(rank, alpha, dropout, TargetModules.of(targets), false, LoraInit.DEFAULT, Map.of(),
@@ -66,43 +83,58 @@ public record LoraConfig(int rank, double alpha, double dropout, TargetModules t
     }
 
     /**
-     * The LoRA part of LLaMA-Factory's finetuning arguments.
-     *
-     * @throws FineTuneException for the LoRA variants that are not implemented yet (DoRA, PiSSA)
+     * The LoRA part of LLaMA-Factory's finetuning arguments: rank, alpha, dropout, target, {@code use_rslora},
+     * {@code use_dora}, {@code pissa_init}/{@code pissa_iter}, {@code additional_target} (→ modules_to_save).
      */
     public static LoraConfig fromSettings(MethodSettings m) {
-        if (m.useDora()) {
-            throw new FineTuneException("use_dora is not supported yet; remove it to train plain LoRA");
-        }
-        if (m.pissaInit()) {
-            throw new FineTuneException("pissa_init is not supported yet; remove it to train plain LoRA");
-        }
         try {
             return new LoraConfig(m.loraRank(), m.loraAlpha(), m.loraDropout(), TargetModules.of(m.loraTarget()),
-                    m.useRslora(), LoraInit.DEFAULT, Map.of(), Map.of());
+                    m.useRslora(), m.pissaInit() ? LoraInit.PISSA : LoraInit.DEFAULT, Map.of(), Map.of(),
+                    m.useDora(), m.pissaIter(), m.additionalTarget());
         } catch (IllegalArgumentException e) {
             throw new FineTuneException(e.getMessage());
         }
     }
 
     public LoraConfig withTargets(TargetModules t) {
-        return new LoraConfig(rank, alpha, dropout, t, useRslora, init, rankPattern, alphaPattern);
+        return new LoraConfig(rank, alpha, dropout, t, useRslora, init, rankPattern, alphaPattern, useDora, pissaIter, modulesToSave);
     }
 
     public LoraConfig withRslora(boolean on) {
-        return new LoraConfig(rank, alpha, dropout, targets, on, init, rankPattern, alphaPattern);
+        return new LoraConfig(rank, alpha, dropout, targets, on, init, rankPattern, alphaPattern, useDora, pissaIter, modulesToSave);
     }
 
     public LoraConfig withInit(LoraInit i) {
-        return new LoraConfig(rank, alpha, dropout, targets, useRslora, i, rankPattern, alphaPattern);
+        return new LoraConfig(rank, alpha, dropout, targets, useRslora, i, rankPattern, alphaPattern, useDora, pissaIter, modulesToSave);
     }
 
     public LoraConfig withDropout(double p) {
-        return new LoraConfig(rank, alpha, p, targets, useRslora, init, rankPattern, alphaPattern);
+        return new LoraConfig(rank, alpha, p, targets, useRslora, init, rankPattern, alphaPattern, useDora, pissaIter, modulesToSave);
     }
 
     public LoraConfig withPatterns(Map<String, Integer> ranks, Map<String, Double> alphas) {
-        return new LoraConfig(rank, alpha, dropout, targets, useRslora, init, ranks, alphas);
+        return new LoraConfig(rank, alpha, dropout, targets, useRslora, init, ranks, alphas, useDora, pissaIter, modulesToSave);
+    }
+
+    public LoraConfig withDora(boolean on) {
+        return new LoraConfig(rank, alpha, dropout, targets, useRslora, init, rankPattern, alphaPattern, on, pissaIter,
+                modulesToSave);
+    }
+
+    /** PiSSA initialisation with {@code iterations} randomized-SVD iterations (−1: exact SVD). */
+    public LoraConfig withPissa(int iterations) {
+        return new LoraConfig(rank, alpha, dropout, targets, useRslora, LoraInit.PISSA, rankPattern, alphaPattern,
+                useDora, iterations, modulesToSave);
+    }
+
+    public LoraConfig withModulesToSave(List<String> modules) {
+        return new LoraConfig(rank, alpha, dropout, targets, useRslora, init, rankPattern, alphaPattern, useDora,
+                pissaIter, modules);
+    }
+
+    /** The {@code init_lora_weights} value PEFT writes for this configuration. */
+    public Object initLoraWeights() {
+        return init.peftValue(pissaIter);
     }
 
     /** The rank of the module at {@code modulePath} (rank_pattern, else {@link #rank()}). */

@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * generator and keeps it for backward. The parameters are {@code <module path>.lora_A.weight} and
  * {@code .lora_B.weight}; the base layer's own parameters stay as they are (an adapter freezes them).
  */
-public final class LoraLinear implements Linear {
+public final class LoraLinear implements LoraModule {
     private final Linear base;
     private final int rank;
     private final double alpha;

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Merges a PEFT LoRA adapter into its base model and writes a plain HuggingFace checkpoint folder (what
  * {@code finetune export} does): every adapted weight becomes {@code W' = W + s·B·A} (s = α/r, or α/√r with rsLoRA,
- * per-module r/α from the patterns); every other tensor is copied unchanged. The weights are written in the base's
+ * per-module r/α from the patterns); with DoRA {@code W' = diag(m / ‖W + s·B·A‖_row)·(W + s·B·A)}; an unconverted
+ * PiSSA adapter is merged into the residual {@code W − s·B₀·A₀} it was trained on (recomputed as training did);
+ * modules_to_save tensors replace the base's; every other tensor is copied unchanged. The weights are written in the base's
  * storage type ({@code torch_dtype} of config.json: float32, bfloat16 or float16) with
  * {@link SafetensorsCheckpoint#writeSharded}; config.json, generation_config.json and the tokenizer files are copied.
  *
@@ -80,7 +82,7 @@ public final class LoraMerge {
         List<String> merged = new ArrayList<>();
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir);
              SafetensorsFile weights = PeftLoraFiles.openWeights(adapterDir)) {
-            Map<String, String[]> modules = adapterModules(weights);
+            Map<String, String[]> modules = adapterModules(weights, ckpt.names());
             for (String name : ckpt.names()) {
                 if (!ckpt.info(name).dtype().isConvertibleFloat()) {
                     throw new CheckpointException(modelDir + ": tensor \"" + name + "\" has dtype " + ckpt.info(name).dtype()
@@ -112,8 +114,36 @@ public final class LoraMerge {
                             + " but adapter_config.json gives " + config.rankFor(module) + " for " + module);
                 }
                 double s = config.scalingFor(module);
+                if (config.init() == LoraInit.PISSA) {
+                    PissaInit.Factors f = PissaInit.of(w, r, s, config.pissaIter(), LoraAdapter.pissaSeed(module));
+                    Nd4j.gemm(f.b(), f.a(), w, false, false, -s, 1.0);   // the residual the adapter trained on
+                }
                 Nd4j.gemm(b, a, w, false, false, s, 1.0);   // W += s·B·A
+                String magnitudeKey = e.getValue()[2];
+                if (config.useDora() != (magnitudeKey != null)) {
+                    throw new CheckpointException(weights.path() + ": " + module + (magnitudeKey == null
+                            ? " has no lora_magnitude_vector although use_dora is true"
+                            : " has a lora_magnitude_vector although use_dora is false"));
+                }
+                if (magnitudeKey != null) {
+                    INDArray m = weights.load(magnitudeKey, DataType.FLOAT).reshape(w.size(0), 1);
+                    w.muliColumnVector(m.div(w.norm2(1).reshape(w.size(0), 1)));   // DoRA: rows rescaled to m
+                }
                 merged.add(module);
+            }
+            for (String key : weights.tensors().keySet()) {
+                String k = PeftLoraFiles.normaliseKey(key);
+                String name = k.substring(PeftLoraFiles.KEY_PREFIX.length());
+                if (!isAdapterKey(k) && tensors.containsKey(name)) {    // modules_to_save: the trained tensor
+                    INDArray v = weights.load(key, DataType.FLOAT);
+                    if (!Arrays.equals(v.shape(), tensors.get(name).shape())) {
+                        throw new CheckpointException(weights.path() + ": \"" + key + "\" has shape "
+                                + Arrays.toString(v.shape()) + " but the model's " + name + " is "
+                                + Arrays.toString(tensors.get(name).shape()));
+                    }
+                    tensors.put(name, v);
+                    merged.add(name);
+                }
             }
         }
         Files.createDirectories(outDir);
@@ -124,19 +154,42 @@ public final class LoraMerge {
         return new Result(outDir, dtype, List.copyOf(merged), tensors.size());
     }
 
-    /** module path → {A key, B key} of the adapter file; every module needs both. */
-    private static Map<String, String[]> adapterModules(SafetensorsFile weights) {
+    private static boolean isAdapterKey(String k) {
+        return k.endsWith(".lora_A.weight") || k.endsWith(".lora_B.weight") || k.endsWith(".lora_magnitude_vector");
+    }
+
+    /**
+     * module path → {A key, B key, magnitude key or null} of the adapter file; every module needs A and B. Other
+     * tensors must be modules_to_save tensors, named as a tensor of the model.
+     */
+    private static Map<String, String[]> adapterModules(SafetensorsFile weights, java.util.Collection<String> model) {
         Map<String, String[]> out = new LinkedHashMap<>();
         for (String key : weights.tensors().keySet()) {
             String k = PeftLoraFiles.normaliseKey(key);
-            boolean isA = k.endsWith(".lora_A.weight");
-            boolean isB = k.endsWith(".lora_B.weight");
-            if (!k.startsWith(PeftLoraFiles.KEY_PREFIX) || !(isA || isB)) {
-                throw new CheckpointException(weights.path() + ": tensor \"" + key + "\" is not a LoRA A/B weight "
-                        + "(modules_to_save, biases and DoRA are not supported by export yet)");
+            if (!k.startsWith(PeftLoraFiles.KEY_PREFIX)) {
+                throw new CheckpointException(weights.path() + ": tensor \"" + key + "\" does not start with "
+                        + PeftLoraFiles.KEY_PREFIX);
             }
-            String module = k.substring(PeftLoraFiles.KEY_PREFIX.length(), k.length() - ".lora_A.weight".length());
-            out.computeIfAbsent(module, m -> new String[2])[isA ? 0 : 1] = key;
+            String rest = k.substring(PeftLoraFiles.KEY_PREFIX.length());
+            int slot;
+            String suffix;
+            if (k.endsWith(".lora_A.weight")) {
+                slot = 0;
+                suffix = ".lora_A.weight";
+            } else if (k.endsWith(".lora_B.weight")) {
+                slot = 1;
+                suffix = ".lora_B.weight";
+            } else if (k.endsWith(".lora_magnitude_vector")) {
+                slot = 2;
+                suffix = ".lora_magnitude_vector";
+            } else if (model.contains(rest)) {
+                continue;   // modules_to_save
+            } else {
+                throw new CheckpointException(weights.path() + ": tensor \"" + key + "\" is neither a LoRA / DoRA "
+                        + "weight nor a tensor of the model (biases and embedding LoRA are not supported by export)");
+            }
+            String module = rest.substring(0, rest.length() - suffix.length());
+            out.computeIfAbsent(module, m -> new String[3])[slot] = key;
         }
         for (Map.Entry<String, String[]> e : out.entrySet()) {
             if (e.getValue()[0] == null || e.getValue()[1] == null) {
@@ -144,7 +197,7 @@ public final class LoraMerge {
                         ? PeftLoraFiles.keyA(e.getKey()) : PeftLoraFiles.keyB(e.getKey())) + "\" is missing");
             }
         }
-        if (out.isEmpty()) {
+        if (out.isEmpty() && weights.tensors().isEmpty()) {
             throw new CheckpointException(weights.path() + ": no LoRA tensors");
         }
         return out;

@@ -28,11 +28,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The PEFT LoRA adapter folder (FORMATS.md §E): {@code adapter_config.json} with the keys PEFT and LLaMA-Factory
  * write (sorted, as PEFT's {@code save_pretrained}), and {@code adapter_model.safetensors} with
- * {@code base_model.model.<module path>.lora_A.weight [r, in]} and {@code .lora_B.weight [out, r]}.
+ * {@code base_model.model.<module path>.lora_A.weight [r, in]} and {@code .lora_B.weight [out, r]}, DoRA's
+ * {@code .lora_magnitude_vector [out]}, and the modules_to_save tensors whole ({@code base_model.model.<parameter>}).
  *
- * <p>Reading ignores unknown keys and honours {@code rank_pattern}/{@code alpha_pattern}; settings this
- * implementation cannot honour (DoRA, biases, {@code modules_to_save}, {@code fan_in_fan_out}, layer selection) are
- * errors that name the file and the key rather than a silently different model.
+ * <p>Reading ignores unknown keys and honours {@code rank_pattern}/{@code alpha_pattern}, {@code use_dora},
+ * {@code modules_to_save} and PiSSA's {@code init_lora_weights}; settings this implementation cannot honour (biases,
+ * {@code fan_in_fan_out}, layer selection) are errors that name the file and the key rather than a silently different
+ * model.
  */
 public final class PeftLoraFiles {
     /** The prefix PEFT puts before the base model's own module path. */
@@ -59,6 +61,11 @@ public final class PeftLoraFiles {
         return KEY_PREFIX + modulePath + ".lora_B.weight";
     }
 
+    /** {@code base_model.model.<module>.lora_magnitude_vector} (DoRA; PEFT drops the in-memory {@code .weight}). */
+    public static String keyMagnitude(String modulePath) {
+        return KEY_PREFIX + modulePath + ".lora_magnitude_vector";
+    }
+
     /** What an adapter folder's {@code adapter_config.json} says. */
     public record AdapterConfigFile(LoraConfig config, String baseModelNameOrPath) {
     }
@@ -74,14 +81,34 @@ public final class PeftLoraFiles {
      * @param layers          the adapted layers by module path, in model order
      */
     public static void write(Path dir, LoraConfig config, List<String> resolvedTargets,
-                             Map<String, LoraLinear> layers, String baseModelNameOrPath) throws IOException {
+                             Map<String, ? extends LoraModule> layers, String baseModelNameOrPath) throws IOException {
+        write(dir, config, resolvedTargets, layers, Map.of(), baseModelNameOrPath);
+    }
+
+    /**
+     * {@link #write(Path, LoraConfig, List, Map, String)} with DoRA magnitudes ({@code <module>.lora_magnitude_vector})
+     * and the modules_to_save tensors ({@code base_model.model.<parameter name>}, full values).
+     */
+    public static void write(Path dir, LoraConfig config, List<String> resolvedTargets,
+                             Map<String, ? extends LoraModule> layers, Map<String, INDArray> modulesToSave,
+                             String baseModelNameOrPath) throws IOException {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, ? extends LoraModule> e : layers.entrySet()) {
+            LoraModule l = e.getValue();
+            tensors.put(keyA(e.getKey()), l.loraA().value());
+            tensors.put(keyB(e.getKey()), l.loraB().value());
+            l.magnitude().ifPresent(m -> tensors.put(keyMagnitude(e.getKey()), m.value()));
+        }
+        modulesToSave.forEach((name, v) -> tensors.put(KEY_PREFIX + name, v));
+        writeTensors(dir, config, resolvedTargets, tensors, baseModelNameOrPath);
+    }
+
+    /** Writes an adapter folder from tensors already named by their PEFT keys (the weights first, then the config). */
+    public static void writeTensors(Path dir, LoraConfig config, List<String> resolvedTargets,
+                                    Map<String, INDArray> tensors, String baseModelNameOrPath) throws IOException {
         Files.createDirectories(dir);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, LoraLinear> e : layers.entrySet()) {
-            LoraLinear l = e.getValue();
-            w.put(keyA(e.getKey()), l.loraA().value(), storageType(l.loraA().value()));
-            w.put(keyB(e.getKey()), l.loraB().value(), storageType(l.loraB().value()));
-        }
+        tensors.forEach((k, v) -> w.put(k, v, storageType(v)));
         w.write(dir.resolve(Adapters.WEIGHTS_FILE));
         AtomicFiles.writeString(dir.resolve(Adapters.CONFIG_FILE), configJson(config, resolvedTargets,
                 baseModelNameOrPath));
@@ -100,7 +127,7 @@ public final class PeftLoraFiles {
         m.put("bias", "none");
         m.put("fan_in_fan_out", false);
         m.put("inference_mode", true);
-        m.put("init_lora_weights", config.init().peftValue());
+        m.put("init_lora_weights", config.initLoraWeights());
         m.put("layer_replication", null);
         m.put("layers_pattern", null);
         m.put("layers_to_transform", null);
@@ -109,14 +136,14 @@ public final class PeftLoraFiles {
         m.put("lora_dropout", config.dropout());
         m.put("megatron_config", null);
         m.put("megatron_core", "megatron.core");
-        m.put("modules_to_save", null);
+        m.put("modules_to_save", config.modulesToSave().isEmpty() ? null : config.modulesToSave());
         m.put("peft_type", "LORA");
         m.put("r", config.rank());
         m.put("rank_pattern", new LinkedHashMap<>(config.rankPattern()));
         m.put("revision", null);
         m.put("target_modules", targetModulesValue(config.targets(), resolvedTargets));
         m.put("task_type", "CAUSAL_LM");
-        m.put("use_dora", false);
+        m.put("use_dora", config.useDora());
         m.put("use_rslora", config.useRslora());
         Map<String, Object> alphas = new LinkedHashMap<>();
         config.alphaPattern().forEach((k, v) -> alphas.put(k, number(v)));
@@ -169,13 +196,10 @@ public final class PeftLoraFiles {
         double alpha = root.hasNonNull("lora_alpha") ? numberValue(root.get("lora_alpha"), "lora_alpha", file) : 8;
         double dropout = root.hasNonNull("lora_dropout") ? numberValue(root.get("lora_dropout"), "lora_dropout", file)
                 : 0;
-        unsupported(root, file, "use_dora", n -> n.asBoolean(false), "DoRA adapters are not supported yet");
         unsupported(root, file, "fan_in_fan_out", n -> n.asBoolean(false),
                 "fan_in_fan_out (GPT-2 Conv1D) adapters do not apply to Llama-family models");
         unsupported(root, file, "bias", n -> !n.isNull() && !"none".equals(n.asText()),
                 "only bias \"none\" is supported (trained biases are not loaded)");
-        unsupported(root, file, "modules_to_save", n -> !n.isNull() && !(n.isArray() && n.isEmpty()),
-                "modules_to_save (fully trained extra modules) is not supported yet");
         unsupported(root, file, "layers_to_transform", n -> !n.isNull() && !(n.isArray() && n.isEmpty()),
                 "layers_to_transform is not supported yet");
         unsupported(root, file, "layer_replication", n -> !n.isNull(), "layer_replication is not supported");
@@ -205,12 +229,37 @@ public final class PeftLoraFiles {
             throw new CheckpointException(file + ": \"target_modules\" must be a list or a string, got " + t);
         }
         LoraInit init = LoraInit.DEFAULT;
+        int pissaIter = 16;
         JsonNode in = root.get("init_lora_weights");
         if (in != null && !in.isNull()) {
-            init = in.isBoolean() ? (in.asBoolean() ? LoraInit.DEFAULT : LoraInit.RANDOM)
-                    : "gaussian".equals(in.asText()) ? LoraInit.GAUSSIAN : LoraInit.DEFAULT;
-            // other inits (pissa, olora, loftq) only decide the starting weights, which are read from the file
+            String text = in.asText();
+            if (in.isBoolean()) {
+                init = in.asBoolean() ? LoraInit.DEFAULT : LoraInit.RANDOM;
+            } else if ("gaussian".equals(text)) {
+                init = LoraInit.GAUSSIAN;
+            } else if ("pissa".equals(text) || text.startsWith("pissa_niter_")) {
+                // an unconverted PiSSA adapter works on the residual base: applying it recomputes the residual
+                init = LoraInit.PISSA;
+                if (!text.equals("pissa")) {
+                    try {
+                        pissaIter = Integer.parseInt(text.substring("pissa_niter_".length()));
+                    } catch (NumberFormatException e) {
+                        throw new CheckpointException(file + ": \"init_lora_weights\": \"" + text + "\" is not "
+                                + "pissa_niter_<iterations>");
+                    }
+                }
+            }
+            // other inits (olora, loftq) only decide the starting weights, which are read from the file
         }
+        List<String> modulesToSave = new ArrayList<>();
+        JsonNode mts = root.get("modules_to_save");
+        if (mts != null && !mts.isNull()) {
+            if (!mts.isArray()) {
+                throw new CheckpointException(file + ": \"modules_to_save\" must be a list of module names, got " + mts);
+            }
+            mts.forEach(n -> modulesToSave.add(n.asText()));
+        }
+        boolean dora = root.path("use_dora").asBoolean(false);
         Map<String, Integer> ranks = new LinkedHashMap<>();
         patterns(root, "rank_pattern", file).forEach((k, v) -> {
             if (!v.isIntegralNumber() || v.asInt() < 1) {
@@ -224,7 +273,8 @@ public final class PeftLoraFiles {
         boolean rslora = root.path("use_rslora").asBoolean(false);
         String base = root.hasNonNull("base_model_name_or_path") ? root.get("base_model_name_or_path").asText() : null;
         try {
-            return new AdapterConfigFile(new LoraConfig(r, alpha, dropout, targets, rslora, init, ranks, alphas), base);
+            return new AdapterConfigFile(new LoraConfig(r, alpha, dropout, targets, rslora, init, ranks, alphas, dora,
+                    pissaIter, modulesToSave), base);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage());
         }
@@ -287,6 +337,13 @@ public final class PeftLoraFiles {
 
     /** {@code key} with PEFT's in-memory adapter name ({@code .default}) removed. */
     static String normaliseKey(String key) {
-        return key.replace(".lora_A.default.weight", ".lora_A.weight").replace(".lora_B.default.weight", ".lora_B.weight");
+        String k = key.replace(".lora_A.default.weight", ".lora_A.weight").replace(".lora_B.default.weight", ".lora_B.weight");
+        for (String suffix : new String[] {".lora_magnitude_vector.default.weight", ".lora_magnitude_vector.weight",
+                ".lora_magnitude_vector.default"}) {
+            if (k.endsWith(suffix)) {
+                return k.substring(0, k.length() - suffix.length()) + ".lora_magnitude_vector";
+            }
+        }
+        return k;
     }
 }

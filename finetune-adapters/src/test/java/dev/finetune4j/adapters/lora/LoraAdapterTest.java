@@ -157,7 +157,7 @@ class LoraAdapterTest {
         Batch b = batch();
         Runnable reseed = () -> {
             int k = 0;
-            for (LoraLinear l : lora.layers().values()) {
+            for (LoraModule l : lora.layers().values()) {
                 l.reseedDropout(1000 + k++);
             }
         };
@@ -190,10 +190,15 @@ class LoraAdapterTest {
         CausalLM m = tinyModel(tmp, "qwen2");
         a.apply(m);
         assertEquals(4, a.targetModules().size());
-        FineTuneException e = assertThrows(FineTuneException.class, () -> Adapters.create(FineTuneConfig.builder()
-                .modelNameOrPath(tmp).outputDir(tmp.resolve("out")).dataset("identity").template("qwen").useDora(true)
-                .build().method(), 1));
-        assertTrue(e.getMessage().contains("use_dora"), e.getMessage());
+        LoraConfig variants = ((LoraAdapter) Adapters.create(FineTuneConfig.builder().modelNameOrPath(tmp)
+                .outputDir(tmp.resolve("out")).dataset("identity").template("qwen").useDora(true).pissaInit(true)
+                .pissaIter(-1).useRslora(true).additionalTarget(List.of("norm")).build().method(), 1)).config();
+        assertTrue(variants.useDora());
+        assertTrue(variants.useRslora());
+        assertEquals(LoraInit.PISSA, variants.init());
+        assertEquals(-1, variants.pissaIter());
+        assertEquals("pissa", variants.initLoraWeights());
+        assertEquals(List.of("norm"), variants.modulesToSave());
     }
 
     @Test

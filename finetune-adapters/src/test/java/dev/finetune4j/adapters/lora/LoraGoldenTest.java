@@ -74,7 +74,7 @@ class LoraGoldenTest {
         lora.apply(m);
         try (SafetensorsFile f = SafetensorsFile.open(resource("java_adapter/adapter_model.safetensors"))) {
             assertEquals(2 * lora.layers().size(), f.tensors().size());
-            for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {
+            for (Map.Entry<String, LoraModule> e : lora.layers().entrySet()) {
                 assertEquals(f.load(PeftLoraFiles.keyA(e.getKey()), DataType.FLOAT), e.getValue().loraA().value());
                 assertEquals(f.load(PeftLoraFiles.keyB(e.getKey()), DataType.FLOAT), e.getValue().loraB().value());
             }
@@ -95,7 +95,7 @@ class LoraGoldenTest {
         double loss = m.lossAndBackward(batch, 0).loss();
         assertRel(ref.get("loss").asDouble(), loss, 1e-8, "LoRA loss");
         double total = 0;
-        for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {
+        for (Map.Entry<String, LoraModule> e : lora.layers().entrySet()) {
             JsonNode gm = ref.get("grads").get(e.getKey());
             INDArray ga = e.getValue().loraA().grad();
             INDArray gb = e.getValue().loraB().grad();
@@ -153,7 +153,7 @@ class LoraGoldenTest {
         lora.apply(m);
         assertEquals(6, lora.layers().size());
         try (SafetensorsFile f = SafetensorsFile.open(resource("torch_adapter/adapter_model.safetensors"))) {
-            for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {
+            for (Map.Entry<String, LoraModule> e : lora.layers().entrySet()) {
                 assertEquals(f.load(PeftLoraFiles.keyA(e.getKey()), DataType.FLOAT), e.getValue().loraA().value());
                 assertEquals(f.load(PeftLoraFiles.keyB(e.getKey()), DataType.FLOAT), e.getValue().loraB().value());
             }
@@ -166,7 +166,7 @@ class LoraGoldenTest {
         }
         double loss = m.lossAndBackward(batch, 0).loss();
         assertRel(ref.get("loss").asDouble(), loss, 1e-5, "LoRA loss in FLOAT");
-        for (Map.Entry<String, LoraLinear> e : lora.layers().entrySet()) {
+        for (Map.Entry<String, LoraModule> e : lora.layers().entrySet()) {
             JsonNode gm = ref.get("grads").get(e.getKey());
             assertRel(gm.get("A_norm").asDouble(), e.getValue().loraA().grad().norm2Number().doubleValue(), 1e-4,
                     e.getKey() + " |dA|");

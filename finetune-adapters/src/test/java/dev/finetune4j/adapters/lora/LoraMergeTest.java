@@ -97,11 +97,11 @@ class LoraMergeTest {
             for (String n : base.names()) {
                 assertEquals(dtype, merged.info(n).dtype(), n);
                 String module = n.substring(0, n.length() - ".weight".length());
-                LoraLinear l = lora.layers().get(module);
+                LoraModule l = lora.layers().get(module);
                 if (l == null) {
                     assertArrayEquals(base.loadBytes(n), merged.loadBytes(n), n + " must be copied unchanged");
                 } else {
-                    INDArray exact = base.load(n, DataType.FLOAT).add(l.delta());
+                    INDArray exact = base.load(n, DataType.FLOAT).add(((LoraLinear) l).delta());
                     INDArray got = merged.load(n, DataType.FLOAT);
                     double ulp = dtype == SafeDType.BF16 ? 0x1p-8 : 0x1p-11;
                     INDArray err = got.sub(exact);

@@ -188,8 +188,8 @@ class PeftLoraFilesTest {
         Path out = savedAdapter();
         Path cfgFile = out.resolve("adapter_config.json");
         String original = Files.readString(cfgFile);
-        for (String[] c : new String[][] {{"use_dora", "true", "DoRA"}, {"bias", "\"all\"", "bias"},
-                {"modules_to_save", "[\"lm_head\"]", "modules_to_save"}, {"r", "0", "\"r\""},
+        for (String[] c : new String[][] {{"layers_to_transform", "[0]", "layers_to_transform"}, {"bias", "\"all\"", "bias"},
+                {"modules_to_save", "\"lm_head\"", "modules_to_save"}, {"r", "0", "\"r\""},
                 {"peft_type", "\"IA3\"", "LORA"}, {"target_modules", "null", "target_modules"}}) {
             ObjectNode cfg = (ObjectNode) JSON.readTree(original);
             cfg.set(c[0], JSON.readTree(c[1]));
