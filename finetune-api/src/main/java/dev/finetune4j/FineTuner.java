@@ -36,7 +36,12 @@ import dev.finetune4j.train.TrainingListener;
 import dev.finetune4j.train.TrainingLoop;
 import dev.finetune4j.train.TrainingRun;
 import dev.finetune4j.train.TrainingSummary;
+import dev.finetune4j.train.data.PromptEncoding;
+import dev.finetune4j.train.data.StageExamples;
 import dev.finetune4j.train.data.TrainingData;
+import dev.finetune4j.train.loss.KtoSequences;
+import dev.finetune4j.train.loss.PairedSequences;
+import dev.finetune4j.train.loss.SequenceLoss;
 import dev.finetune4j.train.recipes.Recipes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,6 +94,8 @@ public final class FineTuner {
         private Loss loss = Loss.crossEntropy();
         private Trainer trainer;
         private Adapter adapter;
+        private SequenceLoss<PairedSequences> preferenceLoss;
+        private SequenceLoss<KtoSequences> ktoLoss;
         private Quantizer quantizer;
 
         Builder() {
@@ -302,6 +309,22 @@ public final class FineTuner {
             return this;
         }
 
+        /**
+         * A loss of your own for stage {@code dpo}, on the sequence log-probs of the chosen/rejected pairs (default:
+         * the {@code pref_loss} of the settings). Extend {@link dev.finetune4j.train.loss.PairwisePreferenceLoss} for
+         * a per-pair formula, or implement {@link SequenceLoss} directly.
+         */
+        public Builder preferenceLoss(SequenceLoss<PairedSequences> l) {
+            preferenceLoss = Objects.requireNonNull(l, "preferenceLoss");
+            return this;
+        }
+
+        /** A loss of your own for stage {@code kto} (default: {@link dev.finetune4j.train.loss.KtoLoss}). */
+        public Builder ktoLoss(SequenceLoss<KtoSequences> l) {
+            ktoLoss = Objects.requireNonNull(l, "ktoLoss");
+            return this;
+        }
+
         /** A training recipe of your own (default: the built-in recipe of the stage). */
         public Builder trainer(Trainer t) {
             trainer = Objects.requireNonNull(t, "trainer");
@@ -344,8 +367,13 @@ public final class FineTuner {
             Path modelDir = cfg.model().modelNameOrPath();
             checkInputs(cfg);
             Devices.activate(DeviceSpec.parse(cfg.model().device()));
+            Stage stage = cfg.method().stage();
+            Trainer recipe = trainer != null ? trainer : Recipes.forStage(stage, preferenceLoss, ktoLoss);
+            if (!recipe.stages().contains(stage)) {
+                throw new FineTuneException("the trainer " + recipe.getClass().getSimpleName() + " runs stages "
+                        + recipe.stages() + ", not " + stage.yamlName());
+            }
             try (Tokenizer tokenizer = Tokenizers.load(modelDir)) {
-                Stage stage = cfg.method().stage();
                 ChatTemplate chat = template != null ? template
                         : cfg.data().template() != null ? ChatTemplates.get(cfg.data().template())
                         : ChatTemplates.get("empty");
@@ -363,14 +391,12 @@ public final class FineTuner {
                 EncodedDataset train = encodeTraining(cfg, encoder);
                 EncodedDataset eval = cfg.data().evalDatasets().isEmpty() ? null
                         : encoder.encode(registry(cfg, cfg.data().evalDatasets()));
+                // a ppo step is one rollout of ppo_buffer_size accumulation windows (LLaMA-Factory's PPO batch)
+                int windows = stage == Stage.PPO ? cfg.preference().ppoBufferSize() : 1;
                 TrainingData data = TrainingData.of(encoder, train, eval, cfg.data().valSize(),
-                        cfg.training().perDeviceTrainBatchSize(), cfg.training().gradientAccumulationSteps(),
+                        cfg.training().perDeviceTrainBatchSize(),
+                        cfg.training().gradientAccumulationSteps() * windows,
                         cfg.training().seed(), !cfg.training().disableShuffling());
-                Trainer recipe = trainer != null ? trainer : Recipes.forStage(stage);
-                if (!recipe.stages().contains(stage)) {
-                    throw new FineTuneException("the trainer " + recipe.getClass().getSimpleName() + " runs stages "
-                            + recipe.stages() + ", not " + stage.yamlName());
-                }
                 return trainModel(cfg, tokenizer, chat, data, recipe);
             }
         }
@@ -427,6 +453,16 @@ public final class FineTuner {
                     default -> throw new FineTuneException("finetuning_type " + type.yamlName()
                             + " is not supported yet: use lora, freeze or full");
                 }
+                List<Parameter> added = recipe.addedParameters(cfg, model);
+                if (!added.isEmpty()) {
+                    trainable = new ArrayList<>(trainable);
+                    trainable.addAll(added);
+                    TrainingLoop.WeightsWriter modelWeights = writer;
+                    writer = dir -> {
+                        modelWeights.save(dir);
+                        recipe.saveAddedWeights(dir);
+                    };
+                }
                 if (trainable.isEmpty()) {
                     throw new FineTuneException("nothing to train: no parameter is trainable (check lora_target "
                             + cfg.method().loraTarget() + ")");
@@ -471,6 +507,12 @@ public final class FineTuner {
             List<DatasetSource> all = new ArrayList<>(sources);
             if (!cfg.data().datasets().isEmpty()) {
                 all.add(registry(cfg, cfg.data().datasets()));
+            }
+            for (DatasetSource s : all) {
+                StageExamples.check(cfg.method().stage(), s);
+            }
+            if (cfg.method().stage() == Stage.PPO) {
+                return PromptEncoding.encode(concat(all), encoder);
             }
             return encoder.encode(concat(all));
         }
@@ -526,6 +568,20 @@ public final class FineTuner {
             Path resume = cfg.training().resumeFromCheckpoint();
             if (resume != null && !Files.isDirectory(resume)) {
                 throw new FineTuneException("resume_from_checkpoint " + resume + " does not exist");
+            }
+            Path reward = cfg.preference().rewardModel();
+            if (cfg.method().stage() == Stage.PPO) {
+                if (!Files.isDirectory(reward)) {
+                    throw new FineTuneException("reward_model " + reward + " does not exist: train one with stage: rm");
+                }
+                if (resume != null) {
+                    throw new FineTuneException("stage ppo cannot resume_from_checkpoint yet (nor can LLaMA-Factory):"
+                            + " start a new run, with adapter_name_or_path to continue a saved adapter");
+                }
+                if (cfg.data().valSize() > 0 || !cfg.data().evalDatasets().isEmpty()) {
+                    throw new FineTuneException("stage ppo has no evaluation (as in LLaMA-Factory): remove val_size "
+                            + "and eval_dataset");
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * every value, failing with a message that says what to change.
  */
 public record FineTuneConfig(ModelSettings model, DataSettings data, MethodSettings method,
-                             TrainingSettings training, PreferenceSettings preference) {
+                             TrainingSettings training, PreferenceSettings preference, GeneratingSettings generating) {
 
     public static Builder builder() {
         return new Builder();
@@ -142,6 +142,13 @@ public record FineTuneConfig(ModelSettings model, DataSettings data, MethodSetti
         private boolean ppoScoreNorm;
         private double ppoTarget = 6.0;
         private boolean ppoWhitenRewards;
+        // generation (stage ppo)
+        private boolean doSample = true;
+        private double temperature = 0.95;
+        private double topP = 0.7;
+        private int topK = 50;
+        private int maxNewTokens = 1024;
+        private double repetitionPenalty = 1.0;
 
         Builder() {
         }
@@ -241,6 +248,13 @@ public record FineTuneConfig(ModelSettings model, DataSettings data, MethodSetti
         public Builder ppoTarget(double v) { ppoTarget = v; return this; }
         public Builder ppoWhitenRewards(boolean v) { ppoWhitenRewards = v; return this; }
 
+        public Builder doSample(boolean v) { doSample = v; return this; }
+        public Builder temperature(double v) { temperature = v; return this; }
+        public Builder topP(double v) { topP = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
+        public Builder repetitionPenalty(double v) { repetitionPenalty = v; return this; }
+
         /** True when no dataset name and no tokenized path was given (the caller may supply dataset objects). */
         public boolean hasNoNamedData() {
             return datasets.isEmpty() && tokenizedPath == null;
@@ -318,6 +332,12 @@ public record FineTuneConfig(ModelSettings model, DataSettings data, MethodSetti
             require(stage != Stage.PPO || rewardModel != null, "stage: ppo needs reward_model (a reward model "
                     + "folder written by stage: rm)");
             require(ppoBufferSize >= 1 && ppoEpochs >= 1, "ppo_buffer_size and ppo_epochs must be at least 1");
+            require(ppoTarget > 0, "ppo_target must be positive, got " + ppoTarget);
+            require(temperature > 0, "temperature must be positive, got " + temperature);
+            require(topP > 0 && topP <= 1, "top_p must be in (0, 1], got " + topP);
+            require(topK >= 0, "top_k must be >= 0 (0: no top-k), got " + topK);
+            require(maxNewTokens >= 1, "max_new_tokens must be at least 1, got " + maxNewTokens);
+            require(repetitionPenalty > 0, "repetition_penalty must be positive, got " + repetitionPenalty);
 
             return new FineTuneConfig(
                     new ModelSettings(modelNameOrPath, adapterNameOrPath, device, quantizationBit, qtype,
@@ -335,7 +355,8 @@ public record FineTuneConfig(ModelSettings model, DataSettings data, MethodSetti
                             saveOnlyModel, eval, evalSteps, resumeFromCheckpoint, plotLoss),
                     new PreferenceSettings(prefBeta, prefFtx, prefLoss, dpoLabelSmoothing, simpoGamma,
                             ktoChosenWeight, ktoRejectedWeight, refModel, rewardModel, ppoBufferSize, ppoEpochs,
-                            ppoScoreNorm, ppoTarget, ppoWhitenRewards));
+                            ppoScoreNorm, ppoTarget, ppoWhitenRewards),
+                    new GeneratingSettings(doSample, temperature, topP, topK, maxNewTokens, repetitionPenalty));
         }
 
         /** {@link #build(int, boolean)} for configurations that name all their data and their template. */

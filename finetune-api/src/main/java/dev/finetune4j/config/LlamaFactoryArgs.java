@@ -231,6 +231,13 @@ public final class LlamaFactoryArgs {
         put("ppo_score_norm", (b, v) -> b.ppoScoreNorm(v.bool()));
         put("ppo_target", (b, v) -> b.ppoTarget(v.dbl()));
         put("ppo_whiten_rewards", (b, v) -> b.ppoWhitenRewards(v.bool()));
+        // generation (stage ppo's rollouts)
+        put("do_sample", (b, v) -> b.doSample(v.bool()));
+        put("temperature", (b, v) -> b.temperature(v.dbl()));
+        put("top_p", (b, v) -> b.topP(v.dbl()));
+        put("top_k", (b, v) -> b.topK(v.integer()));
+        put("max_new_tokens", (b, v) -> b.maxNewTokens(v.integer()));
+        put("repetition_penalty", (b, v) -> b.repetitionPenalty(v.dbl()));
     }
 
     /** Keys that have no meaning on this engine and are accepted without effect. */
@@ -274,8 +281,7 @@ public final class LlamaFactoryArgs {
                 "new_special_tokens_config", "export_dir", "export_size", "export_device", "export_quantization_bit",
                 "export_legacy_format", "export_hub_model_id", "infer_backend", "offload_folder", "early_stopping_steps",
                 "data_seed", "eval_delay", "eval_accumulation_steps", "metric_for_best_model", "hub_model_id",
-                "max_new_tokens", "temperature", "top_p", "top_k", "do_sample", "num_beams", "repetition_penalty",
-                "length_penalty", "max_length", "image_max_pixels", "image_min_pixels", "video_max_pixels",
+                "num_beams", "length_penalty", "max_length", "image_max_pixels", "image_min_pixels", "video_max_pixels",
                 "video_min_pixels", "video_fps", "video_maxlen", "audio_sampling_rate", "model_max_length")) {
             UNSUPPORTED_WITH_DEFAULTS.put(k, null);
         }

@@ -1,6 +1,11 @@
 package dev.finetune4j.train;
 
+import dev.finetune4j.config.FineTuneConfig;
 import dev.finetune4j.config.Stage;
+import dev.finetune4j.model.CausalLM;
+import dev.finetune4j.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +29,36 @@ public interface Trainer {
      * @param microBatches training row indices of each micro-batch of this step
      */
     StepResult step(TrainingRun run, List<int[]> microBatches);
+
+    /**
+     * Called once before training with the loaded model (its adapter applied): the parameters this recipe adds to
+     * the model, which then train with the model's own, such as the reward model's value head. A resumed run
+     * restores them from {@code resume_from_checkpoint}. Default: none.
+     */
+    default List<Parameter> addedParameters(FineTuneConfig config, CausalLM model) throws IOException {
+        return List.of();
+    }
+
+    /** Writes the weights of {@link #addedParameters} into an output or checkpoint folder. Default: nothing. */
+    default void saveAddedWeights(Path dir) throws IOException {
+    }
+
+    /**
+     * {@link #step(TrainingRun, List)} for recipes that update the weights more than once per step (PPO: several
+     * passes over one rollout). Each {@code update.apply()} turns the gradients accumulated so far into an optimizer
+     * update; the loop applies whatever the recipe leaves accumulated at the end of the step as the step's last
+     * update, as usual. The learning rate is the step's throughout. Default: {@link #step(TrainingRun, List)}.
+     */
+    default StepResult step(TrainingRun run, List<int[]> microBatches, OptimizerUpdate update) {
+        return step(run, microBatches);
+    }
+
+    /** An optimizer update within a step: clip the gradients, AdamW at the step's learning rate, zero the gradients. */
+    @FunctionalInterface
+    interface OptimizerUpdate {
+        /** @return the global gradient norm before clipping */
+        double apply();
+    }
 
     /** The mean evaluation loss over the run's evaluation rows (no gradients). */
     double evaluate(TrainingRun run);

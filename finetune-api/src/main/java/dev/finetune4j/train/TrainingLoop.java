@@ -125,13 +125,18 @@ public final class TrainingLoop {
             List<int[]> window = data.step(epoch, (int) (step % stepsPerEpoch));
             optimizer.zeroGrad();
             seeder.reseed(settings.seed() * 1_000_003L + step);
-            Trainer.StepResult r = trainer.step(run, window);
+            double lr = schedule.lr((int) step);
+            Trainer.StepResult r = trainer.step(run, window, () -> {
+                double norm = GradientClipping.clip(trainable, settings.maxGradNorm());
+                optimizer.step(lr);
+                optimizer.zeroGrad();
+                return norm;
+            });
             if (!Double.isFinite(r.loss())) {
                 throw new FineTuneException("the loss is " + r.loss() + " at step " + (step + 1)
                         + ": lower learning_rate or check the data");
             }
             double gradNorm = GradientClipping.clip(trainable, settings.maxGradNorm());
-            double lr = schedule.lr((int) step);
             optimizer.step(lr);
 
             state.globalStep = step + 1;
@@ -142,6 +147,7 @@ public final class TrainingLoop {
             state.windowSteps++;
             for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
                 state.windowMetrics.merge(m.getKey(), m.getValue(), Double::sum);
+                state.windowMetricSteps.merge(m.getKey(), 1, Integer::sum);
             }
             double elapsed = state.elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
             for (TrainingListener l : listeners) {
@@ -153,7 +159,9 @@ public final class TrainingLoop {
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 int n = state.windowSteps;
                 for (Map.Entry<String, Double> m : state.windowMetrics.entrySet()) {
-                    metrics.put(m.getKey(), m.getValue() / n);
+                    // the mean over the steps that reported it (a KTO step without undesirable rows has no
+                    // rewards/rejected)
+                    metrics.put(m.getKey(), m.getValue() / state.windowMetricSteps.get(m.getKey()));
                 }
                 double thisRun = (System.nanoTime() - startNanos) / 1e9; // a resumed run's earlier time does not count
                 double remaining = thisRun / (state.globalStep - runStartStep) * (totalSteps - state.globalStep);
@@ -169,6 +177,7 @@ public final class TrainingLoop {
                 state.windowLoss = 0;
                 state.windowSteps = 0;
                 state.windowMetrics.clear();
+                state.windowMetricSteps.clear();
             }
             boolean epochEnd = state.globalStep % stepsPerEpoch == 0;
             if (data.evalRows() > 0 && (("steps".equals(settings.evalStrategy())
@@ -314,6 +323,7 @@ public final class TrainingLoop {
         double windowLoss;
         int windowSteps;
         final Map<String, Double> windowMetrics = new LinkedHashMap<>();
+        final Map<String, Integer> windowMetricSteps = new LinkedHashMap<>();
 
         ObjectNode toJson(TrainingData data) {
             ObjectNode o = JSON.createObjectNode();
@@ -326,6 +336,8 @@ public final class TrainingLoop {
             o.put("window_steps", windowSteps);
             ObjectNode m = o.putObject("window_metrics");
             windowMetrics.forEach(m::put);
+            ObjectNode c = o.putObject("window_metric_steps");
+            windowMetricSteps.forEach(c::put);
             o.put("train_rows", data.trainRows());
             o.put("steps_per_epoch", data.stepsPerEpoch());
             return o;
@@ -341,6 +353,9 @@ public final class TrainingLoop {
             s.windowSteps = n.path("window_steps").asInt();
             n.path("window_metrics").fields().forEachRemaining(e -> s.windowMetrics.put(e.getKey(),
                     e.getValue().asDouble()));
+            JsonNode steps = n.path("window_metric_steps");
+            s.windowMetrics.keySet().forEach(k -> s.windowMetricSteps.put(k,
+                    steps.has(k) ? steps.get(k).asInt() : s.windowSteps));
             if (n.path("train_rows").asInt() != data.trainRows()
                     || n.path("steps_per_epoch").asInt() != data.stepsPerEpoch()) {
                 throw new FineTuneException(where + " was written for " + n.path("train_rows").asInt()

@@ -23,6 +23,7 @@ import java.util.SplittableRandom;
  * epoch taking whatever micro-batches remain (as HuggingFace's Trainer does since 4.46).
  */
 public final class TrainingData {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingData.class);
     private final Stage stage;
     private final DatasetEncoder encoder;
     private final List<?> train;
@@ -88,10 +89,33 @@ public final class TrainingData {
         return switch (d.stage()) {
             case PT -> d.examples();
             case SFT -> d.packed().isEmpty() ? d.examples() : d.packed();
-            case RM, DPO -> d.pairs();
-            case KTO -> d.kto();
-            case PPO -> throw new FineTuneException("stage ppo does not train on encoded rows");
+            case RM, DPO -> withAnswers(d.pairs(), p -> hasLabel(p.chosen()) && hasLabel(p.rejected()));
+            case KTO -> withAnswers(d.kto(), k -> hasLabel(k.example()));
+            case PPO -> d.examples(); // the prompts
         };
+    }
+
+    /**
+     * The rows whose answers kept at least one label token: a sequence log-prob needs one (LLaMA-Factory would
+     * divide by a zero count). Only a prompt longer than {@code cutoff_len} leaves an answer empty.
+     */
+    private static <T> List<T> withAnswers(List<T> rows, java.util.function.Predicate<T> ok) {
+        List<T> kept = rows.stream().filter(ok).toList();
+        if (kept.size() < rows.size()) {
+            LOG.warn("dropped {} of {} examples whose answer was cut off entirely by cutoff_len", rows.size()
+                    - kept.size(), rows.size());
+        }
+        return kept;
+    }
+
+    private static boolean hasLabel(EncodedExample e) {
+        int[] labels = e.labels();
+        for (int i = 1; i < labels.length; i++) {
+            if (labels[i] != EncodedExample.IGNORE_INDEX) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Stage stage() {
@@ -148,6 +172,24 @@ public final class TrainingData {
             rows[i] = from + i;
         }
         return collate(eval, rows);
+    }
+
+    /** The KTO examples of evaluation rows {@code [from, to)}. */
+    public List<EncodedKto> evalKtoRows(int from, int to) {
+        List<EncodedKto> out = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            out.add((EncodedKto) eval.get(i));
+        }
+        return out;
+    }
+
+    /** The encoded prompts of training rows (stage ppo). */
+    public List<EncodedExample> promptRows(int[] rowIndices) {
+        List<EncodedExample> out = new ArrayList<>(rowIndices.length);
+        for (int i : rowIndices) {
+            out.add((EncodedExample) train.get(i));
+        }
+        return out;
     }
 
     /** The KTO examples of training rows (the recipe needs the desirable flags and the KL examples). */
