@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs `finetune bench` and torchref's bench.py one after the other (A/B, interleaved) on the same machine,
+# for the presets and shapes of the README's speed table, REPEATS times, appending one JSON line per run to OUT.
+# The machine is noisy: compare medians over repeats (table.py does), never single runs.
+# Usage: [THREADS="2"] [PRESETS="tiny small qwen05"] tools/bench/compare.sh [REPEATS] [OUT]
+# Then:  /usr/bin/python3 tools/bench/table.py OUT
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+torchref="${TORCHREF:-$root/../shared/tools/torchref}"
+REPEATS=${1:-3}
+OUT=${2:-/tmp/finetune4j-vs-torch.jsonl}
+[ -f "$torchref/bench.py" ] || { echo "compare.sh: no $torchref/bench.py (set TORCHREF)" >&2; exit 1; }
+"$root/finetune" --version >/dev/null   # build the CLI first, outside the timings
+for r in $(seq 1 "$REPEATS"); do
+  for th in ${THREADS:-2}; do
+    for preset in ${PRESETS:-tiny small qwen05}; do
+      case $preset in
+        qwen05) steps=3 warmup=1 ;;
+        small) steps=6 warmup=2 ;;
+        *) steps=10 warmup=3 ;;
+      esac
+      for shape in "1 256" "4 128"; do
+        set -- $shape
+        OMP_NUM_THREADS=$th timeout 900 "$root/finetune" bench --preset "$preset" --batch "$1" --seq "$2" \
+          --steps "$steps" --warmup "$warmup" | tee -a "$OUT"
+        timeout 900 /usr/bin/python3 "$torchref/bench.py" --preset "$preset" --batch "$1" --seq "$2" \
+          --steps "$steps" --warmup "$warmup" --threads "$th" | tee -a "$OUT"
+      done
+    done
+  done
+done
