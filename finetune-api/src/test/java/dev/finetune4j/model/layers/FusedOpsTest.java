@@ -158,4 +158,94 @@ class FusedOpsTest {
         FusedOps.toHeads(x, b, t, n, d, null, plain);
         assertClose(x.reshape('c', b, t, n, d).permute(0, 2, 1, 3).dup('c'), plain, 0);
     }
+
+    /** The plain form: scores + {@link SequenceContext#mask}, then a softmax over the whole row, in double. */
+    private static INDArray maskedSoftmaxReference(INDArray scores, int batch, int heads, int t, INDArray mask) {
+        INDArray out = scores.dup();
+        for (int r = 0; r < scores.size(0); r++) {
+            int b = (int) (r / ((long) heads * t));
+            int q = r % t;
+            double max = Double.NEGATIVE_INFINITY;
+            double[] v = new double[t];
+            for (int s = 0; s < t; s++) {
+                v[s] = scores.getDouble(r, s) + mask.getDouble(b, (long) q * t + s);
+                max = Math.max(max, v[s]);
+            }
+            double sum = 0;
+            for (int s = 0; s < t; s++) {
+                v[s] = Math.exp(v[s] - max);
+                sum += v[s];
+            }
+            for (int s = 0; s < t; s++) {
+                out.putScalar(r, s, v[s] / sum);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void maskedSoftmaxMatchesMaskPlusSoftmaxForPaddedPackedAndWindowedMasks() {
+        int batch = 4;
+        int t = 9;
+        int heads = 3;
+        int[] segments = {
+            1, 1, 1, 2, 2, 2, 2, 0, 0,   // two packed examples, then right padding
+            0, 0, 0, 1, 1, 1, 1, 1, 1,   // left padding, then one example
+            1, 1, 2, 2, 1, 1, 3, 3, 3,   // a segment id that comes back (the rule compares ids, not runs)
+            1, 1, 1, 1, 1, 1, 1, 1, 1};  // plain causal
+        int[] positions = new int[batch * t];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i % t;
+        }
+        RotaryEmbedding rope = new RotaryEmbedding(new float[] {1f, 0.1f}, 4);
+        for (int window : new int[] {0, 3}) {
+            SequenceContext ctx = SequenceContext.forBatch(batch, t, positions, segments, D, rope);
+            INDArray scores = randn((long) batch * heads * t, t).muli(4);
+            INDArray want = maskedSoftmaxReference(scores, batch, heads, t, ctx.mask(window));
+            // pool arrays hold garbage: the kernel must write every element, zeros included
+            INDArray dd = scores.dup();
+            FusedOps.maskedSoftmaxInPlace(dd, heads, ctx.keyRanges(window));
+            assertClose(want, dd, 1e-14);
+            INDArray ff = f(scores);
+            FusedOps.maskedSoftmaxInPlace(ff, heads, ctx.keyRanges(window));
+            assertClose(want, ff, 1e-6);
+            for (int r = 0; r < want.size(0); r++) {
+                for (int s = 0; s < t; s++) {
+                    if (want.getDouble(r, s) == 0.0) {
+                        assertEquals(0.0, dd.getDouble(r, s), "double row " + r + " key " + s + " window " + window);
+                        assertEquals(0.0, ff.getDouble(r, s), "float row " + r + " key " + s + " window " + window);
+                    } else {
+                        assertEquals(true, dd.getDouble(r, s) > 0, "row " + r + " key " + s);
+                    }
+                }
+            }
+            // a padding query attends to itself alone
+            assertEquals(1.0, dd.getDouble(7, 7), 0.0); // sequence 0, head 0, query 7
+            ctx.close();
+        }
+    }
+
+    @Test
+    void floatExpIsAccurateOverTheSoftmaxRange() {
+        int n = 20001;
+        float[] v = new float[n];
+        float[] tmp = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = -87f * i / (n - 1); // [-87, 0]
+        }
+        float[] x = v.clone();
+        FusedOps.expShifted(v, n, 0f, tmp);
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(x[i]);
+            assertEquals(0, (v[i] - want) / want, 2.5e-7, "exp(" + x[i] + ")");
+        }
+        assertEquals(1f, v[0], 0f);
+        // shifted, and far below the range: a tiny positive number (float exp would give 0 or a denormal)
+        float[] w = {3f, 2.5f, -200f, Float.NEGATIVE_INFINITY};
+        FusedOps.expShifted(w, w.length, 3f, new float[4]);
+        assertEquals(1f, w[0], 0f);
+        assertEquals(Math.exp(-0.5), w[1], 1e-7);
+        assertEquals(true, w[2] >= 0 && w[2] < 2e-38, "tiny " + w[2]);
+        assertEquals(true, w[3] >= 0 && w[3] < 2e-38, "tiny " + w[3]);
+    }
 }
