@@ -337,82 +337,141 @@ final class FusedOps {
         int[] los = ranges.lo();
         int[] his = ranges.hi();
         boolean[] sparse = ranges.sparse();
-        boolean f = isFloat(scores);
-        float[] vF = f ? new float[keyLen] : null;
-        float[] tmpF = f ? new float[keyLen] : null;
-        float[] zeroF = f ? new float[keyLen] : null;
-        double[] vD = f ? null : new double[keyLen];
-        double[] zeroD = f ? null : new double[keyLen];
+        if (isFloat(scores)) {
+            maskedSoftmaxFloat(ps, heads, ranges);
+            return;
+        }
+        double[] vD = new double[keyLen];
+        double[] zeroD = new double[keyLen];
         for (long r = 0; r < ps.rows(); r++) {
             int row = (int) ((r / ((long) heads * tq)) * tq + r % tq); // b·queryLen + t
             int lo = los[row];
             int n = his[row] - lo + 1;
-            if (f) {
-                ps.read(r, lo, n, vF, 0);
+            ps.read(r, lo, n, vD, 0);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                if (!sparse[row] || ranges.allowed(row, lo + j)) {
+                    max = Math.max(max, vD[j]);
+                }
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                vD[j] = !sparse[row] || ranges.allowed(row, lo + j) ? Math.exp(vD[j] - max) : 0.0;
+                sum += vD[j];
+            }
+            double inv = 1.0 / sum;
+            for (int j = 0; j < n; j++) {
+                vD[j] *= inv;
+            }
+            ps.write(r, 0, lo, zeroD, 0);
+            ps.write(r, lo, n, vD, 0);
+            ps.write(r, lo + n, keyLen - lo - n, zeroD, 0);
+        }
+    }
+
+    /**
+     * The FLOAT form of {@link #maskedSoftmaxInPlace}, one (sequence, head) block of {@code queryLen} rows at a time:
+     * the rows' allowed ranges, each shifted by its max, are packed into one buffer and exponentiated in one
+     * {@link #expShifted} call — a single long loop the JIT vectorises, where a row's own range (on average half a
+     * row) is too short for the vector loop to pay.
+     */
+    private static void maskedSoftmaxFloat(DirectRows ps, int heads, SequenceContext.KeyRanges ranges) {
+        int keyLen = ps.cols();
+        int tq = ranges.queryLen();
+        int[] los = ranges.lo();
+        int[] his = ranges.hi();
+        boolean[] sparse = ranges.sparse();
+        int[] start = new int[tq + 1];
+        float[] packed = new float[0];
+        float[] tmp = new float[0];
+        float[] zero = new float[keyLen];
+        for (long r0 = 0; r0 < ps.rows(); r0 += tq) {
+            int rowBase = (int) (r0 / ((long) heads * tq)) * tq; // b·queryLen
+            for (int t = 0; t < tq; t++) {
+                int row = rowBase + t;
+                start[t + 1] = start[t] + his[row] - los[row] + 1;
+            }
+            if (packed.length < start[tq]) {
+                packed = new float[start[tq]];
+                tmp = new float[start[tq]];
+            }
+            for (int t = 0; t < tq; t++) {
+                int row = rowBase + t;
+                int lo = los[row];
+                int o = start[t];
+                int n = start[t + 1] - o;
+                ps.read(r0 + t, lo, n, packed, o);
                 if (sparse[row]) {
                     for (int j = 0; j < n; j++) {
                         if (!ranges.allowed(row, lo + j)) {
-                            vF[j] = Float.NEGATIVE_INFINITY;
+                            packed[o + j] = Float.NEGATIVE_INFINITY;
                         }
                     }
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, vF[j]);
+                float max = max(packed, o, n);
+                for (int j = o; j < o + n; j++) {
+                    packed[j] -= max;
                 }
-                expShifted(vF, n, max, tmpF);
+            }
+            expShifted(packed, start[tq], 0f, tmp);
+            for (int t = 0; t < tq; t++) {
+                int row = rowBase + t;
+                int lo = los[row];
+                int o = start[t];
+                int n = start[t + 1] - o;
                 if (sparse[row]) {
                     for (int j = 0; j < n; j++) {
                         if (!ranges.allowed(row, lo + j)) {
-                            vF[j] = 0f;
+                            packed[o + j] = 0f;
                         }
                     }
                 }
-                float inv = (float) (1.0 / sum(vF, n));
-                for (int j = 0; j < n; j++) {
-                    vF[j] *= inv;
+                float inv = (float) (1.0 / sum(packed, o, n));
+                for (int j = o; j < o + n; j++) {
+                    packed[j] *= inv;
                 }
-                ps.write(r, 0, lo, zeroF, 0);
-                ps.write(r, lo, n, vF, 0);
-                ps.write(r, lo + n, keyLen - lo - n, zeroF, 0);
-            } else {
-                ps.read(r, lo, n, vD, 0);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    if (!sparse[row] || ranges.allowed(row, lo + j)) {
-                        max = Math.max(max, vD[j]);
-                    }
-                }
-                double sum = 0;
-                for (int j = 0; j < n; j++) {
-                    vD[j] = !sparse[row] || ranges.allowed(row, lo + j) ? Math.exp(vD[j] - max) : 0.0;
-                    sum += vD[j];
-                }
-                double inv = 1.0 / sum;
-                for (int j = 0; j < n; j++) {
-                    vD[j] *= inv;
-                }
-                ps.write(r, 0, lo, zeroD, 0);
-                ps.write(r, lo, n, vD, 0);
-                ps.write(r, lo + n, keyLen - lo - n, zeroD, 0);
+                ps.write(r0 + t, 0, lo, zero, 0);
+                ps.write(r0 + t, lo, n, packed, o);
+                ps.write(r0 + t, lo + n, keyLen - lo - n, zero, 0);
             }
         }
     }
 
-    /** {@code Σ v[j]} over {@code [0, n)} in four partial sums. */
-    static double sum(float[] v, int n) {
+    /** {@code max v[j]} over {@code [from, from + n)} in four partial maxima (no serial dependency chain). */
+    static float max(float[] v, int from, int n) {
+        float m0 = Float.NEGATIVE_INFINITY;
+        float m1 = Float.NEGATIVE_INFINITY;
+        float m2 = Float.NEGATIVE_INFINITY;
+        float m3 = Float.NEGATIVE_INFINITY;
+        int j = from;
+        int end = from + n;
+        for (; j + 3 < end; j += 4) {
+            m0 = Math.max(m0, v[j]);
+            m1 = Math.max(m1, v[j + 1]);
+            m2 = Math.max(m2, v[j + 2]);
+            m3 = Math.max(m3, v[j + 3]);
+        }
+        for (; j < end; j++) {
+            m0 = Math.max(m0, v[j]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    }
+
+    /** {@code Σ v[j]} over {@code [from, from + n)} in four partial sums. */
+    static double sum(float[] v, int from, int n) {
         float s0 = 0;
         float s1 = 0;
         float s2 = 0;
         float s3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
+        int j = from;
+        int end = from + n;
+        for (; j + 3 < end; j += 4) {
             s0 += v[j];
             s1 += v[j + 1];
             s2 += v[j + 2];
             s3 += v[j + 3];
         }
-        for (; j < n; j++) {
+        for (; j < end; j++) {
             s0 += v[j];
         }
         return ((double) s0 + s1) + ((double) s2 + s3);
