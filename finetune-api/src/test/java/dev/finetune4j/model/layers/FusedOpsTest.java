@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The FLOAT loops of {@link FusedOps} against the DOUBLE ones (which the finite-difference checks of
@@ -247,5 +248,30 @@ class FusedOpsTest {
         assertEquals(Math.exp(-0.5), w[1], 1e-7);
         assertEquals(true, w[2] >= 0 && w[2] < 2e-38, "tiny " + w[2]);
         assertEquals(true, w[3] >= 0 && w[3] < 2e-38, "tiny " + w[3]);
+        // positive arguments (the sigmoid's e^-x), clamped below float overflow
+        float[] p = {1f, 10f, 80f, 100f, Float.POSITIVE_INFINITY};
+        FusedOps.exp(p, p.length, new float[5]);
+        assertEquals(0, (p[0] - Math.E) / Math.E, 2.5e-7);
+        assertEquals(0, (p[1] - Math.exp(10)) / Math.exp(10), 2.5e-7);
+        assertEquals(0, (p[2] - Math.exp(80)) / Math.exp(80), 2.5e-7);
+        assertEquals(0, (p[3] - Math.exp(88)) / Math.exp(88), 2.5e-7);
+        assertEquals(0, (p[4] - Math.exp(88)) / Math.exp(88), 2.5e-7);
+    }
+
+    @Test
+    void siluMulFloatWithJavaSigmoidEqualsNd4jDouble() {
+        INDArray g = randn(7, 301).muli(6);
+        g.putScalar(0, 0, 200.0); // saturated σ both ways
+        g.putScalar(0, 1, -200.0);
+        INDArray u = randn(7, 301);
+        INDArray actD = Nd4j.create(D, 7, 301);
+        INDArray sigD = Nd4j.create(D, 7, 301);
+        FusedOps.siluMul(g, u, actD, sigD);
+        INDArray actF = Nd4j.create(F, 7, 301);
+        INDArray sigF = Nd4j.create(F, 7, 301);
+        FusedOps.siluMul(f(g), f(u), actF, sigF);
+        assertClose(sigD, sigF, 1e-6);
+        assertClose(actD, actF, 1e-6);
+        assertClose(g.mul(u).div(Transforms.exp(g.neg(), true).addi(1)), actD, 1e-12);
     }
 }
