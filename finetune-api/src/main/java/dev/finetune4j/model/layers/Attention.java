@@ -229,7 +229,8 @@ public final class Attention {
         t0 = OpTimings.start();
         // softmax backward, in place on dP: dS = P·(dP − rowsum(dP·P))
         long r = (long) b * heads * t;
-        FusedOps.softmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t));
+        FusedOps.maskedSoftmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t), heads,
+                ctx.keyRanges(slidingWindow));
         OpTimings.stop("attn.softmax.bwd", t0);
 
         t0 = OpTimings.start();

@@ -558,6 +558,58 @@ final class FusedOps {
     }
 
     /**
+     * {@link #softmaxBackwardInPlace} for the probabilities of {@link #maskedSoftmaxInPlace} (same layout, same
+     * {@code ranges}): P is exactly 0 outside each row's allowed range, and so is dS, so only the range is read and
+     * computed and the rest of the row is written with zeros.
+     */
+    static void maskedSoftmaxBackwardInPlace(INDArray dP, INDArray p, int heads, SequenceContext.KeyRanges ranges) {
+        DirectRows ds = DirectRows.of(dP);
+        DirectRows ps = DirectRows.of(p);
+        int keyLen = ds.cols();
+        int tq = ranges.queryLen();
+        if (keyLen != ranges.keyLen() || ps.cols() != keyLen || ps.rows() != ds.rows()
+                || ds.rows() % ((long) heads * tq) != 0) {
+            throw new IllegalArgumentException("dP [" + ds.rows() + ", " + keyLen + "] does not match " + heads
+                    + " heads of " + tq + " queries over " + ranges.keyLen() + " keys");
+        }
+        int[] los = ranges.lo();
+        int[] his = ranges.hi();
+        boolean f = isFloat(dP);
+        float[] dvF = f ? new float[keyLen] : null;
+        float[] pvF = f ? new float[keyLen] : null;
+        float[] zeroF = f ? new float[keyLen] : null;
+        double[] dvD = f ? null : new double[keyLen];
+        double[] pvD = f ? null : new double[keyLen];
+        double[] zeroD = f ? null : new double[keyLen];
+        for (long r = 0; r < ds.rows(); r++) {
+            int row = (int) ((r / ((long) heads * tq)) * tq + r % tq); // b·queryLen + t
+            int lo = los[row];
+            int n = his[row] - lo + 1;
+            if (f) {
+                ds.read(r, lo, n, dvF, 0);
+                ps.read(r, lo, n, pvF, 0);
+                float dot = (float) dot(dvF, pvF, n);
+                for (int j = 0; j < n; j++) {
+                    dvF[j] = pvF[j] * (dvF[j] - dot);
+                }
+                ds.write(r, 0, lo, zeroF, 0);
+                ds.write(r, lo, n, dvF, 0);
+                ds.write(r, lo + n, keyLen - lo - n, zeroF, 0);
+            } else {
+                ds.read(r, lo, n, dvD, 0);
+                ps.read(r, lo, n, pvD, 0);
+                double dot = dot(dvD, pvD, n);
+                for (int j = 0; j < n; j++) {
+                    dvD[j] = pvD[j] * (dvD[j] - dot);
+                }
+                ds.write(r, 0, lo, zeroD, 0);
+                ds.write(r, lo, n, dvD, 0);
+                ds.write(r, lo + n, keyLen - lo - n, zeroD, 0);
+            }
+        }
+    }
+
+    /**
      * Token-major {@code x [b·t, n·d]} to head-major {@code out [b, n, t, d]} (dense), applying RoPE on the way when
      * {@code cos}/{@code sin} ({@code [b·t, d/2]}, row-major) are given: per head, {@code [x1, x2] → [x1·cos − x2·sin,
      * x2·cos + x1·sin]} (HF's {@code x·cos + rotate_half(x)·sin}).

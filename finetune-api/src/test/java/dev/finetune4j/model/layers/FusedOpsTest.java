@@ -220,6 +220,24 @@ class FusedOpsTest {
                     }
                 }
             }
+            // backward over the allowed ranges only equals the full-row backward (P is 0 elsewhere), zeros included
+            INDArray dp = randn((long) batch * heads * t, t);
+            INDArray fullD = dp.dup();
+            FusedOps.softmaxBackwardInPlace(fullD, dd);
+            INDArray rangedD = dp.dup();
+            FusedOps.maskedSoftmaxBackwardInPlace(rangedD, dd, heads, ctx.keyRanges(window));
+            assertClose(fullD, rangedD, 1e-14);
+            INDArray rangedF = f(dp);
+            FusedOps.maskedSoftmaxBackwardInPlace(rangedF, ff, heads, ctx.keyRanges(window));
+            assertClose(fullD, rangedF, 1e-6);
+            for (int r = 0; r < want.size(0); r++) {
+                for (int s = 0; s < t; s++) {
+                    if (want.getDouble(r, s) == 0.0) {
+                        assertEquals(0.0, rangedD.getDouble(r, s), 0.0, "dS row " + r + " key " + s);
+                        assertEquals(0.0, rangedF.getDouble(r, s), 0.0, "dS row " + r + " key " + s);
+                    }
+                }
+            }
             // a padding query attends to itself alone
             assertEquals(1.0, dd.getDouble(7, 7), 0.0); // sequence 0, head 0, query 7
             ctx.close();
