@@ -223,8 +223,9 @@ final class FusedOps {
     // ------------------------------------------------------------------------------------------------ SwiGLU
 
     /**
-     * {@code act = silu(g)·u} with {@code silu(g) = g·σ(g)}; {@code sig} receives σ(g) (kept for backward). σ runs as
-     * ND4J's op (its exponential is faster than a Java loop's {@code Math.exp}), the rest in one pass.
+     * {@code act = silu(g)·u} with {@code silu(g) = g·σ(g)}; {@code sig} receives σ(g) (kept for backward). FLOAT: one
+     * pass, σ with the vectorised {@link #exp} (a {@code Math.exp} loop would be slower than ND4J's op); DOUBLE: σ as
+     * ND4J's op, the rest in one pass.
      */
     static void siluMul(INDArray g, INDArray u, INDArray act, INDArray sig) {
         DirectRows gs = DirectRows.of(g);
