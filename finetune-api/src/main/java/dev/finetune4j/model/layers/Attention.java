@@ -5,8 +5,6 @@ import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Grouped-query self-attention (Llama/Qwen2/Qwen3/Mistral):
@@ -168,12 +166,8 @@ public final class Attention {
         }
         OpTimings.stop("attn.scores", t0);
         t0 = OpTimings.start();
-        INDArray mask = ctx.mask(slidingWindow);
-        for (int s = 0; s < b; s++) {
-            Tensors.block(p, (long) s * heads * tq * tk, heads, (long) tq * tk).addiRowVector(mask.getRow(s));
-        }
-        INDArray p2 = p.reshape('c', (long) b * heads * tq, tk);
-        Nd4j.exec(new SoftMax(p2, p2, 1));
+        // softmax over each query's allowed keys (ctx.mask's rule), exact zeros elsewhere
+        FusedOps.maskedSoftmaxInPlace(p.reshape('c', (long) b * heads * tq, tk), heads, ctx.keyRanges(slidingWindow));
         OpTimings.stop("attn.mask_softmax", t0);
 
         t0 = OpTimings.start();
@@ -235,7 +229,8 @@ public final class Attention {
         t0 = OpTimings.start();
         // softmax backward, in place on dP: dS = P·(dP − rowsum(dP·P))
         long r = (long) b * heads * t;
-        FusedOps.softmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t));
+        FusedOps.maskedSoftmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t), heads,
+                ctx.keyRanges(slidingWindow));
         OpTimings.stop("attn.softmax.bwd", t0);
 
         t0 = OpTimings.start();

@@ -32,6 +32,7 @@ public final class SequenceContext implements AutoCloseable {
     private final KvCache cache;
     private final Map<Integer, INDArray[]> ropeTables = new HashMap<>();
     private final Map<Integer, INDArray> masks = new HashMap<>();
+    private final Map<Integer, KeyRanges> keyRanges = new HashMap<>();
     private FusedOps.RopeRows cosSin; // cos, sin, each [rows · headDim/2]
 
     private SequenceContext(int batch, int queryLen, int pastLen, int[] positions, int[] segments, DataType dtype,
@@ -131,6 +132,66 @@ public final class SequenceContext implements AutoCloseable {
         return masks.computeIfAbsent(window, this::buildMask);
     }
 
+    /**
+     * The same rule as {@link #mask} as ranges, for kernels that skip forbidden keys
+     * ({@link FusedOps#maskedSoftmaxInPlace}), made once per context and window.
+     */
+    KeyRanges keyRanges(int window) {
+        return keyRanges.computeIfAbsent(window, this::buildKeyRanges);
+    }
+
+    /** Whether query {@code t} (of {@code queryLen}) of sequence {@code b} may attend to key {@code s}. */
+    private boolean allowed(int b, int t, int s, int window) {
+        int keyLen = keyLen();
+        int q = pastLen + t; // the query's index among the keys
+        int segQ = segments[b * keyLen + q];
+        return segQ == 0 ? s == q // padding attends to itself only: no empty row, no NaN
+                : s <= q && segments[b * keyLen + s] == segQ && (window <= 0 || q - s < window);
+    }
+
+    private KeyRanges buildKeyRanges(int window) {
+        int keyLen = keyLen();
+        int rows = batch * queryLen;
+        int[] lo = new int[rows];
+        int[] hi = new int[rows];
+        boolean[] sparse = new boolean[rows];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < queryLen; t++) {
+                int row = b * queryLen + t;
+                int q = pastLen + t;
+                // the query itself is always allowed, no key after it is
+                int first = q;
+                int count = 0;
+                for (int s = 0; s <= q; s++) {
+                    if (allowed(b, t, s, window)) {
+                        first = Math.min(first, s);
+                        count++;
+                    }
+                }
+                lo[row] = first;
+                hi[row] = q;
+                sparse[row] = count != q - first + 1;
+            }
+        }
+        return new KeyRanges(queryLen, keyLen, lo, hi, sparse, (b, t, s) -> allowed(b, t, s, window));
+    }
+
+    /**
+     * Per query row {@code b·queryLen + t}: the keys it may attend to all lie in {@code [lo, hi]}; when {@code sparse}
+     * is false every key of that range is allowed, else {@link #allowed} says which.
+     */
+    record KeyRanges(int queryLen, int keyLen, int[] lo, int[] hi, boolean[] sparse, Rule rule) {
+        /** Whether key {@code s} is allowed for query row {@code row}. */
+        boolean allowed(int row, int s) {
+            return rule.allowed(row / queryLen, row % queryLen, s);
+        }
+    }
+
+    /** The mask rule. */
+    interface Rule {
+        boolean allowed(int b, int t, int s);
+    }
+
     private INDArray buildMask(int window) {
         int keyLen = keyLen();
         boolean dbl = dtype == DataType.DOUBLE;
@@ -138,13 +199,9 @@ public final class SequenceContext implements AutoCloseable {
         float[] mf = dbl ? null : new float[batch * queryLen * keyLen];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < queryLen; t++) {
-                int q = pastLen + t; // the query's index among the keys
-                int segQ = segments[b * keyLen + q];
                 int base = (b * queryLen + t) * keyLen;
                 for (int s = 0; s < keyLen; s++) {
-                    boolean allowed = segQ == 0 ? s == q // padding attends to itself only: no empty row, no NaN
-                            : s <= q && segments[b * keyLen + s] == segQ && (window <= 0 || q - s < window);
-                    if (!allowed) {
+                    if (!allowed(b, t, s, window)) {
                         if (dbl) {
                             md[base + s] = MASKED;
                         } else {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The FLOAT loops of {@link FusedOps} against the DOUBLE ones (which the finite-difference checks of
@@ -157,5 +158,138 @@ class FusedOpsTest {
         INDArray plain = Nd4j.create(D, b, n, t, d);
         FusedOps.toHeads(x, b, t, n, d, null, plain);
         assertClose(x.reshape('c', b, t, n, d).permute(0, 2, 1, 3).dup('c'), plain, 0);
+    }
+
+    /** The plain form: scores + {@link SequenceContext#mask}, then a softmax over the whole row, in double. */
+    private static INDArray maskedSoftmaxReference(INDArray scores, int batch, int heads, int t, INDArray mask) {
+        INDArray out = scores.dup();
+        for (int r = 0; r < scores.size(0); r++) {
+            int b = (int) (r / ((long) heads * t));
+            int q = r % t;
+            double max = Double.NEGATIVE_INFINITY;
+            double[] v = new double[t];
+            for (int s = 0; s < t; s++) {
+                v[s] = scores.getDouble(r, s) + mask.getDouble(b, (long) q * t + s);
+                max = Math.max(max, v[s]);
+            }
+            double sum = 0;
+            for (int s = 0; s < t; s++) {
+                v[s] = Math.exp(v[s] - max);
+                sum += v[s];
+            }
+            for (int s = 0; s < t; s++) {
+                out.putScalar(r, s, v[s] / sum);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void maskedSoftmaxMatchesMaskPlusSoftmaxForPaddedPackedAndWindowedMasks() {
+        int batch = 4;
+        int t = 9;
+        int heads = 3;
+        int[] segments = {
+            1, 1, 1, 2, 2, 2, 2, 0, 0,   // two packed examples, then right padding
+            0, 0, 0, 1, 1, 1, 1, 1, 1,   // left padding, then one example
+            1, 1, 2, 2, 1, 1, 3, 3, 3,   // a segment id that comes back (the rule compares ids, not runs)
+            1, 1, 1, 1, 1, 1, 1, 1, 1};  // plain causal
+        int[] positions = new int[batch * t];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i % t;
+        }
+        RotaryEmbedding rope = new RotaryEmbedding(new float[] {1f, 0.1f}, 4);
+        for (int window : new int[] {0, 3}) {
+            SequenceContext ctx = SequenceContext.forBatch(batch, t, positions, segments, D, rope);
+            INDArray scores = randn((long) batch * heads * t, t).muli(4);
+            INDArray want = maskedSoftmaxReference(scores, batch, heads, t, ctx.mask(window));
+            // pool arrays hold garbage: the kernel must write every element, zeros included
+            INDArray dd = scores.dup();
+            FusedOps.maskedSoftmaxInPlace(dd, heads, ctx.keyRanges(window));
+            assertClose(want, dd, 1e-14);
+            INDArray ff = f(scores);
+            FusedOps.maskedSoftmaxInPlace(ff, heads, ctx.keyRanges(window));
+            assertClose(want, ff, 1e-6);
+            for (int r = 0; r < want.size(0); r++) {
+                for (int s = 0; s < t; s++) {
+                    if (want.getDouble(r, s) == 0.0) {
+                        assertEquals(0.0, dd.getDouble(r, s), "double row " + r + " key " + s + " window " + window);
+                        assertEquals(0.0, ff.getDouble(r, s), "float row " + r + " key " + s + " window " + window);
+                    } else {
+                        assertEquals(true, dd.getDouble(r, s) > 0, "row " + r + " key " + s);
+                    }
+                }
+            }
+            // backward over the allowed ranges only equals the full-row backward (P is 0 elsewhere), zeros included
+            INDArray dp = randn((long) batch * heads * t, t);
+            INDArray fullD = dp.dup();
+            FusedOps.softmaxBackwardInPlace(fullD, dd);
+            INDArray rangedD = dp.dup();
+            FusedOps.maskedSoftmaxBackwardInPlace(rangedD, dd, heads, ctx.keyRanges(window));
+            assertClose(fullD, rangedD, 1e-14);
+            INDArray rangedF = f(dp);
+            FusedOps.maskedSoftmaxBackwardInPlace(rangedF, ff, heads, ctx.keyRanges(window));
+            assertClose(fullD, rangedF, 1e-6);
+            for (int r = 0; r < want.size(0); r++) {
+                for (int s = 0; s < t; s++) {
+                    if (want.getDouble(r, s) == 0.0) {
+                        assertEquals(0.0, rangedD.getDouble(r, s), 0.0, "dS row " + r + " key " + s);
+                        assertEquals(0.0, rangedF.getDouble(r, s), 0.0, "dS row " + r + " key " + s);
+                    }
+                }
+            }
+            // a padding query attends to itself alone
+            assertEquals(1.0, dd.getDouble(7, 7), 0.0); // sequence 0, head 0, query 7
+            ctx.close();
+        }
+    }
+
+    @Test
+    void floatExpIsAccurateOverTheSoftmaxRange() {
+        int n = 20001;
+        float[] v = new float[n];
+        float[] tmp = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = -87f * i / (n - 1); // [-87, 0]
+        }
+        float[] x = v.clone();
+        FusedOps.expShifted(v, n, 0f, tmp);
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(x[i]);
+            assertEquals(0, (v[i] - want) / want, 2.5e-7, "exp(" + x[i] + ")");
+        }
+        assertEquals(1f, v[0], 0f);
+        // shifted, and far below the range: a tiny positive number (float exp would give 0 or a denormal)
+        float[] w = {3f, 2.5f, -200f, Float.NEGATIVE_INFINITY};
+        FusedOps.expShifted(w, w.length, 3f, new float[4]);
+        assertEquals(1f, w[0], 0f);
+        assertEquals(Math.exp(-0.5), w[1], 1e-7);
+        assertEquals(true, w[2] >= 0 && w[2] < 2e-38, "tiny " + w[2]);
+        assertEquals(true, w[3] >= 0 && w[3] < 2e-38, "tiny " + w[3]);
+        // positive arguments (the sigmoid's e^-x), clamped below float overflow
+        float[] p = {1f, 10f, 80f, 100f, Float.POSITIVE_INFINITY};
+        FusedOps.exp(p, p.length, new float[5]);
+        assertEquals(0, (p[0] - Math.E) / Math.E, 2.5e-7);
+        assertEquals(0, (p[1] - Math.exp(10)) / Math.exp(10), 2.5e-7);
+        assertEquals(0, (p[2] - Math.exp(80)) / Math.exp(80), 2.5e-7);
+        assertEquals(0, (p[3] - Math.exp(88)) / Math.exp(88), 2.5e-7);
+        assertEquals(0, (p[4] - Math.exp(88)) / Math.exp(88), 2.5e-7);
+    }
+
+    @Test
+    void siluMulFloatWithJavaSigmoidEqualsNd4jDouble() {
+        INDArray g = randn(7, 301).muli(6);
+        g.putScalar(0, 0, 200.0); // saturated σ both ways
+        g.putScalar(0, 1, -200.0);
+        INDArray u = randn(7, 301);
+        INDArray actD = Nd4j.create(D, 7, 301);
+        INDArray sigD = Nd4j.create(D, 7, 301);
+        FusedOps.siluMul(g, u, actD, sigD);
+        INDArray actF = Nd4j.create(F, 7, 301);
+        INDArray sigF = Nd4j.create(F, 7, 301);
+        FusedOps.siluMul(f(g), f(u), actF, sigF);
+        assertClose(sigD, sigF, 1e-6);
+        assertClose(actD, actF, 1e-6);
+        assertClose(g.mul(u).div(Transforms.exp(g.neg(), true).addi(1)), actD, 1e-12);
     }
 }
