@@ -25,7 +25,9 @@ for r in $(seq 1 "$REPEATS"); do
         set -- $shape
         OMP_NUM_THREADS=$th timeout 900 "$root/finetune" bench --preset "$preset" --batch "$1" --seq "$2" \
           --steps "$steps" --warmup "$warmup" | tee -a "$OUT"
-        timeout 900 /usr/bin/python3 "$torchref/bench.py" --preset "$preset" --batch "$1" --seq "$2" \
+        # PyTorch with its own defaults: finetune4j's OMP_WAIT_POLICY=PASSIVE (right for ND4J) slows it ~35 %
+        env -u OMP_WAIT_POLICY -u OMP_NUM_THREADS -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ \
+          timeout 900 /usr/bin/python3 "$torchref/bench.py" --preset "$preset" --batch "$1" --seq "$2" \
           --steps "$steps" --warmup "$warmup" --threads "$th" | tee -a "$OUT"
       done
     done
