@@ -3,6 +3,7 @@ package dev.finetune4j.adapters.lora;
 import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.nn.WeightStore;
 import java.util.ArrayList;
@@ -42,6 +43,8 @@ public final class DoraLinear implements LoraModule {
     private final Parameter b;
     private final Parameter m;
     private SplittableRandom dropoutRandom;
+    private long replaySeed;        // the mask seed of the last TRAIN_NO_CACHE pass
+    private boolean replayPending;
     private boolean enabled = true;
 
     // kept by a training forward for backward
@@ -157,6 +160,21 @@ public final class DoraLinear implements LoraModule {
     @Override
     public void reseedDropout(long seed) {
         dropoutRandom = new SplittableRandom(seed);
+        replayPending = false;
+    }
+
+    /** A fresh mask seed, or for a recomputation the seed of the checkpointed pass before it. */
+    private long maskSeed(ForwardMode mode) {
+        if (mode == ForwardMode.RECOMPUTE) {
+            if (!replayPending) {
+                throw new IllegalStateException(name() + ": a recomputation without a checkpointed pass before it");
+            }
+            replayPending = false;
+            return replaySeed;
+        }
+        replaySeed = dropoutRandom.nextLong();
+        replayPending = mode == ForwardMode.TRAIN_NO_CACHE;
+        return replaySeed;
     }
 
     @Override
@@ -176,10 +194,20 @@ public final class DoraLinear implements LoraModule {
 
     @Override
     public INDArray forward(INDArray x, boolean training) {
+        return forward(x, ForwardMode.of(training));
+    }
+
+    /**
+     * As {@link LoraLinear#forward(INDArray, ForwardMode)}: an activation-checkpointed first pass
+     * ({@link ForwardMode#TRAIN_NO_CACHE}) applies dropout, and its recomputation ({@link ForwardMode#RECOMPUTE})
+     * replays the same mask.
+     */
+    @Override
+    public INDArray forward(INDArray x, ForwardMode mode) {
         releaseCache();
         used = enabled;
         if (!enabled) {
-            return base.forward(x, training);
+            return base.forward(x, mode);
         }
         DataType dt = x.dataType();
         long rows = x.size(0);
@@ -195,8 +223,8 @@ public final class DoraLinear implements LoraModule {
         try {
             norm = rowNorms(w, a.value(), b.value());
             g = m.value().reshape(1, out).div(norm);
-            if (training && dropout > 0) {
-                mask = LoraDropout.mask(dropoutRandom, dropout, dt, rows, x.size(1));
+            if (mode.dropout() && dropout > 0) {
+                mask = LoraDropout.mask(new SplittableRandom(maskSeed(mode)), dropout, dt, rows, x.size(1));
                 xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
             }
             y = ArrayPool.take(dt, rows, out);
@@ -224,7 +252,7 @@ public final class DoraLinear implements LoraModule {
         if (base.bias() != null) {
             y.addiRowVector(base.bias().value());
         }
-        if (training) {
+        if (mode.keepsCache()) {
             cachedXd = xd;
             cachedMask = mask;
             cachedT = t;

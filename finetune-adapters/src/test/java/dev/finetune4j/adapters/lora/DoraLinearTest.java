@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
+import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.quant.Quantizers;
 import dev.finetune4j.testing.GradientCheck;
@@ -32,6 +33,40 @@ class DoraLinearTest {
         Nd4j.getRandom().setSeed(3);
         INDArray m = Nd4j.rand(dt, OUT).addi(0.5).muli(3);
         return new DoraLinear(base, l.loraA().value(), l.loraB().value(), m, 6, rslora, dropout, true, 9);
+    }
+
+    /**
+     * Activation checkpointing: the no-cache first pass applies dropout, and the recomputation before backward replays
+     * its mask, so output and gradients equal those of one ordinary training pass with the same seed.
+     */
+    @Test
+    void checkpointedPassAndRecomputationReplayTheDropoutMask() {
+        DoraLinear l = dora(DataType.DOUBLE, 0.3, false);
+        Nd4j.getRandom().setSeed(21);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, ROWS, IN);
+        INDArray r = Nd4j.randn(DataType.DOUBLE, ROWS, OUT);
+        l.reseedDropout(55);
+        INDArray y = l.forward(x, ForwardMode.TRAIN).dup();
+        INDArray dx = l.backward(r).dup();
+        INDArray dA = l.loraA().grad().dup();
+        INDArray dm = l.magnitude().orElseThrow().grad().dup();
+        l.loraA().zeroGrad();
+        l.loraB().zeroGrad();
+        l.magnitude().orElseThrow().zeroGrad();
+
+        l.reseedDropout(55);
+        INDArray first = l.forward(x, ForwardMode.TRAIN_NO_CACHE).dup();
+        assertEquals(0, y.sub(first).amaxNumber().doubleValue(), 1e-12, "the first pass applies the same dropout");
+        assertTrue(y.sub(l.forward(x, false)).amaxNumber().doubleValue() > 1e-6, "dropout must change the output");
+        l.reseedDropout(55);
+        l.forward(x, ForwardMode.TRAIN_NO_CACHE);
+        INDArray again = l.forward(x, ForwardMode.RECOMPUTE);
+        assertEquals(0, y.sub(again).amaxNumber().doubleValue(), 1e-12, "the recomputation replays the mask");
+        assertEquals(0, dx.sub(l.backward(r)).amaxNumber().doubleValue(), 1e-12);
+        assertEquals(0, dA.sub(l.loraA().grad()).amaxNumber().doubleValue(), 1e-12);
+        assertEquals(0, dm.sub(l.magnitude().orElseThrow().grad()).amaxNumber().doubleValue(), 1e-12);
+        assertThrows(IllegalStateException.class, () -> l.forward(x, ForwardMode.RECOMPUTE),
+                "a recomputation needs a checkpointed pass before it");
     }
 
     @ParameterizedTest
@@ -77,9 +112,10 @@ class DoraLinearTest {
         l.reseedDropout(77);
         l.forward(x, true);
         l.backward(r);
-        // replay the same mask: a fresh layer on the same generator draws it again
+        // replay the same mask: each pass draws a mask seed from the reseeded generator, the mask from that seed
         INDArray mask = dropout == 0 ? Nd4j.ones(DataType.DOUBLE, ROWS, IN)
-                : LoraDropout.mask(new SplittableRandom(77), dropout, DataType.DOUBLE, ROWS, IN);
+                : LoraDropout.mask(new SplittableRandom(new SplittableRandom(77).nextLong()), dropout,
+                        DataType.DOUBLE, ROWS, IN);
         INDArray xd = x.mul(mask);
         java.util.function.DoubleSupplier frozenNorm = () -> {
             INDArray y = x.mmul(w.transpose()).addiRowVector(bias);
