@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -42,9 +41,7 @@ public final class DoraLinear implements LoraModule {
     private final Parameter a;
     private final Parameter b;
     private final Parameter m;
-    private SplittableRandom dropoutRandom;
-    private long replaySeed;        // the mask seed of the last TRAIN_NO_CACHE pass
-    private boolean replayPending;
+    private final LoraDropout dropoutMasks;
     private boolean enabled = true;
 
     // kept by a training forward for backward
@@ -95,7 +92,7 @@ public final class DoraLinear implements LoraModule {
                     + " entries, the layer " + base.outFeatures() + " outputs");
         }
         this.m = new Parameter(base.name() + ".lora_magnitude_vector", mag.reshape(base.outFeatures()), trainable);
-        this.dropoutRandom = new SplittableRandom(dropoutSeed);
+        this.dropoutMasks = new LoraDropout(base.name(), dropout, dropoutSeed);
     }
 
     /** ‖W + s·B·A‖ of each output row, {@code [1, out]} (a new array, not from the pool). */
@@ -159,22 +156,7 @@ public final class DoraLinear implements LoraModule {
 
     @Override
     public void reseedDropout(long seed) {
-        dropoutRandom = new SplittableRandom(seed);
-        replayPending = false;
-    }
-
-    /** A fresh mask seed, or for a recomputation the seed of the checkpointed pass before it. */
-    private long maskSeed(ForwardMode mode) {
-        if (mode == ForwardMode.RECOMPUTE) {
-            if (!replayPending) {
-                throw new IllegalStateException(name() + ": a recomputation without a checkpointed pass before it");
-            }
-            replayPending = false;
-            return replaySeed;
-        }
-        replaySeed = dropoutRandom.nextLong();
-        replayPending = mode == ForwardMode.TRAIN_NO_CACHE;
-        return replaySeed;
+        dropoutMasks.reseed(seed);
     }
 
     @Override
@@ -223,8 +205,8 @@ public final class DoraLinear implements LoraModule {
         try {
             norm = rowNorms(w, a.value(), b.value());
             g = m.value().reshape(1, out).div(norm);
-            if (mode.dropout() && dropout > 0) {
-                mask = LoraDropout.mask(new SplittableRandom(maskSeed(mode)), dropout, dt, rows, x.size(1));
+            mask = dropoutMasks.mask(mode, dt, rows, x.size(1));
+            if (mask != null) {
                 xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
             }
             y = ArrayPool.take(dt, rows, out);

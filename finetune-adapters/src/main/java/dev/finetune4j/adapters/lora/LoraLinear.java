@@ -7,9 +7,6 @@ import dev.finetune4j.nn.ForwardMode;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.nn.WeightStore;
-import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,10 +38,8 @@ public final class LoraLinear implements LoraModule {
     private final double dropout;
     private final Parameter a;
     private final Parameter b;
-    private SplittableRandom dropoutRandom;
+    private final LoraDropout dropoutMasks;
     private boolean enabled = true;
-    private long replaySeed;        // the mask seed of the last TRAIN_NO_CACHE pass
-    private boolean replayPending;
 
     // kept by a training forward for backward
     private INDArray cachedX;
@@ -78,7 +73,7 @@ public final class LoraLinear implements LoraModule {
         this.dropout = dropout;
         this.a = new Parameter(base.name() + ".lora_A.weight", aValue, trainable);
         this.b = new Parameter(base.name() + ".lora_B.weight", bValue, trainable);
-        this.dropoutRandom = new SplittableRandom(dropoutSeed);
+        this.dropoutMasks = new LoraDropout(base.name(), dropout, dropoutSeed);
     }
 
     /**
@@ -165,8 +160,7 @@ public final class LoraLinear implements LoraModule {
 
     /** Restarts the dropout mask generator (tests use it to replay the same mask). */
     public void reseedDropout(long seed) {
-        dropoutRandom = new SplittableRandom(seed);
-        replayPending = false;
+        dropoutMasks.reseed(seed);
     }
 
     @Override
@@ -200,22 +194,9 @@ public final class LoraLinear implements LoraModule {
         }
         DataType dt = x.dataType();
         long rows = x.size(0);
-        INDArray mask = null;
+        INDArray mask = dropoutMasks.mask(mode, dt, rows, x.size(1));
         INDArray xd = x;
-        if (mode.dropout() && dropout > 0) {
-            long seed;
-            if (mode == ForwardMode.RECOMPUTE) {
-                if (!replayPending) {
-                    throw new IllegalStateException(name() + ": a recomputation without a checkpointed pass before it");
-                }
-                seed = replaySeed;
-                replayPending = false;
-            } else {
-                seed = dropoutRandom.nextLong();
-                replaySeed = seed;
-                replayPending = mode == ForwardMode.TRAIN_NO_CACHE;
-            }
-            mask = dropoutMask(dt, rows, x.size(1), seed);
+        if (mask != null) {
             xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
         }
         INDArray t = ArrayPool.take(dt, rows, rank);
@@ -268,31 +249,6 @@ public final class LoraLinear implements LoraModule {
         ArrayPool.give(u);
         releaseCache();
         return dx;
-    }
-
-    private INDArray dropoutMask(DataType dt, long rows, long cols, long seed) {
-        INDArray mask = ArrayPool.take(dt, rows, cols);
-        int n = Math.toIntExact(rows * cols);
-        double keep = 1 - dropout;
-        // one 24-bit uniform per element: drop when u < p (torch: keep with probability 1-p, scale 1/(1-p))
-        int threshold = (int) Math.round(dropout * (1 << 24));
-        SplittableRandom r = new SplittableRandom(seed);
-        if (dt == DataType.FLOAT) {
-            FloatBuffer f = mask.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-            float kept = (float) (1 / keep);
-            for (int i = 0; i < n; i++) {
-                f.put(i, (r.nextInt() >>> 8) < threshold ? 0f : kept);
-            }
-        } else if (dt == DataType.DOUBLE) {
-            DoubleBuffer d = mask.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            double kept = 1 / keep;
-            for (int i = 0; i < n; i++) {
-                d.put(i, (r.nextInt() >>> 8) < threshold ? 0 : kept);
-            }
-        } else {
-            throw new IllegalArgumentException(name() + ": LoRA computes in FLOAT or DOUBLE, not " + dt);
-        }
-        return mask;
     }
 
     /** ΔW = s·B·A {@code [out, in]} (a new array). */
