@@ -57,7 +57,7 @@ public final class DenseLinear implements Linear {
         INDArray w = weight.acquire();
         INDArray y = ArrayPool.take(x.dataType(), x.size(0), w.size(0));
         try {
-            Nd4j.gemm(x, w, y, false, true, 1.0, 0.0);
+            Gemm.gemm(x, w, y, false, true, 1.0, 0.0);
         } finally {
             weight.release(w);
         }
@@ -84,11 +84,11 @@ public final class DenseLinear implements Linear {
                 INDArray tmp = ArrayPool.take(dy.dataType(), dy.size(0), w.size(1));
                 long[] shape = {dy.size(0), w.size(1)};
                 INDArray f = Nd4j.create(tmp.data(), shape, Nd4j.getStrides(shape, 'f'), 0, 'f');
-                Nd4j.gemm(dy, w, f, false, false, 1.0, 0.0);
+                Gemm.gemm(dy, w, f, false, false, 1.0, 0.0);
                 DirectRows.copyColumnMajorToRowMajor(f, dx);
                 ArrayPool.give(tmp);
             } else {
-                Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);
+                Gemm.gemm(dy, w, dx, false, false, 1.0, 0.0);
             }
         } finally {
             weight.release(w);
@@ -96,7 +96,7 @@ public final class DenseLinear implements Linear {
         Parameter wp = weight.parameter().orElse(null);
         if (wp != null && wp.trainable()) {
             // dW += dyᵀ·x straight into the accumulator (no [out, in] temporary)
-            Nd4j.gemm(dy, cachedInput, wp.gradAccumulator(), true, false, 1.0, 1.0);
+            Gemm.gemm(dy, cachedInput, wp.gradAccumulator(), true, false, 1.0, 1.0);
         }
         if (bias != null && bias.trainable()) {
             INDArray db = dy.sum(0);

@@ -4,6 +4,7 @@ import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
 import dev.finetune4j.nn.ForwardMode;
+import dev.finetune4j.nn.Gemm;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.nn.WeightStore;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A linear layer with a DoRA adapter (weight-decomposed LoRA, PEFT's {@code DoraLinearLayer}): the adapted weight
@@ -98,7 +98,7 @@ public final class DoraLinear implements LoraModule {
     /** ‖W + s·B·A‖ of each output row, {@code [1, out]} (a new array, not from the pool). */
     private INDArray rowNorms(INDArray w, INDArray av, INDArray bv) {
         INDArray v = ArrayPool.take(w.dataType(), w.size(0), w.size(1)).assign(w);
-        Nd4j.gemm(bv, av, v, false, false, scaling, 1.0);
+        Gemm.gemm(bv, av, v, false, false, scaling, 1.0);
         INDArray n = v.norm2(1).reshape(1, w.size(0));
         ArrayPool.give(v);
         return n;
@@ -210,20 +210,20 @@ public final class DoraLinear implements LoraModule {
                 xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
             }
             y = ArrayPool.take(dt, rows, out);
-            Nd4j.gemm(x, w, y, false, true, 1.0, 0.0);                  // x·Wᵀ
+            Gemm.gemm(x, w, y, false, true, 1.0, 0.0);                  // x·Wᵀ
             z = ArrayPool.take(dt, rows, out);
             if (mask == null) {
                 z.assign(y);
             } else {
-                Nd4j.gemm(xd, w, z, false, true, 1.0, 0.0);             // x̃·Wᵀ
+                Gemm.gemm(xd, w, z, false, true, 1.0, 0.0);             // x̃·Wᵀ
             }
         } finally {
             store.release(w);
         }
         t = ArrayPool.take(dt, rows, rank);
-        Nd4j.gemm(xd, a.value(), t, false, true, 1.0, 0.0);             // t = x̃·Aᵀ
+        Gemm.gemm(xd, a.value(), t, false, true, 1.0, 0.0);             // t = x̃·Aᵀ
         INDArray baseD = mask == null ? null : z.dup();
-        Nd4j.gemm(t, b.value(), z, false, true, scaling, 1.0);          // z = x̃·Wᵀ + s·t·Bᵀ
+        Gemm.gemm(t, b.value(), z, false, true, scaling, 1.0);          // z = x̃·Wᵀ + s·t·Bᵀ
         if (mask == null) {
             y.assign(z).muliRowVector(g);                               // y = g⊙(x·Vᵀ)
         } else {
@@ -266,25 +266,25 @@ public final class DoraLinear implements LoraModule {
             m.accumulateGrad(dm.reshape(outFeatures()));
         }
         if (b.trainable()) {
-            Nd4j.gemm(e, cachedT, b.gradAccumulator(), true, false, scaling, 1.0);   // dB += s·eᵀ·t
+            Gemm.gemm(e, cachedT, b.gradAccumulator(), true, false, scaling, 1.0);   // dB += s·eᵀ·t
         }
         INDArray u = ArrayPool.take(dt, rows, rank);
-        Nd4j.gemm(e, b.value(), u, false, false, scaling, 0.0);         // u = s·e·B
+        Gemm.gemm(e, b.value(), u, false, false, scaling, 0.0);         // u = s·e·B
         if (a.trainable()) {
-            Nd4j.gemm(u, cachedXd, a.gradAccumulator(), true, false, 1.0, 1.0);     // dA += uᵀ·x̃
+            Gemm.gemm(u, cachedXd, a.gradAccumulator(), true, false, 1.0, 1.0);     // dA += uᵀ·x̃
         }
         INDArray dx = ArrayPool.take(dt, rows, inFeatures());
         INDArray w = store.acquire();
         try {
             if (cachedMask == null) {
-                Nd4j.gemm(e, w, dx, false, false, 1.0, 0.0);            // dx = e·W
-                Nd4j.gemm(u, a.value(), dx, false, false, 1.0, 1.0);    //    + u·A
+                Gemm.gemm(e, w, dx, false, false, 1.0, 0.0);            // dx = e·W
+                Gemm.gemm(u, a.value(), dx, false, false, 1.0, 1.0);    //    + u·A
             } else {
                 INDArray tmp = ArrayPool.take(dt, rows, inFeatures());
                 e.subi(dy);                                             // dy⊙(g−1)
-                Nd4j.gemm(e, w, tmp, false, false, 1.0, 0.0);
-                Nd4j.gemm(u, a.value(), tmp, false, false, 1.0, 1.0);
-                Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);           // dx = dy·W + (…)⊙mask
+                Gemm.gemm(e, w, tmp, false, false, 1.0, 0.0);
+                Gemm.gemm(u, a.value(), tmp, false, false, 1.0, 1.0);
+                Gemm.gemm(dy, w, dx, false, false, 1.0, 0.0);           // dx = dy·W + (…)⊙mask
                 dx.addi(tmp.muli(cachedMask));
                 ArrayPool.give(tmp);
             }
@@ -314,7 +314,7 @@ public final class DoraLinear implements LoraModule {
         } finally {
             store.release(w);
         }
-        Nd4j.gemm(b.value(), a.value(), merged, false, false, scaling, 1.0);
+        Gemm.gemm(b.value(), a.value(), merged, false, false, scaling, 1.0);
         INDArray norm = merged.norm2(1).reshape(outFeatures(), 1);
         merged.muliColumnVector(m.value().reshape(outFeatures(), 1).div(norm));
         return new DenseLinear(name(), new DenseWeight(new Parameter(name() + ".weight", merged, false)), base.bias());

@@ -8,6 +8,7 @@ import dev.finetune4j.checkpoint.SafetensorsFile;
 import dev.finetune4j.config.MethodSettings;
 import dev.finetune4j.nn.AdaptableModel;
 import dev.finetune4j.nn.DenseLinear;
+import dev.finetune4j.nn.Gemm;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.Parameter;
 import java.io.IOException;
@@ -147,7 +148,7 @@ public final class LoraAdapter implements Adapter {
                                     + "quantized one: remove quantization_bit or pissa_init"));
                     double s = config.scalingFor(path);
                     pissa = PissaInit.of(w.value(), r, s, config.pissaIter(), pissaSeed(path));
-                    Nd4j.gemm(pissa.b(), pissa.a(), w.value(), false, false, -s, 1.0);
+                    Gemm.gemm(pissa.b(), pissa.a(), w.value(), false, false, -s, 1.0);
                 }
                 if (weights == null) {
                     if (pissa != null) {

@@ -4,6 +4,7 @@ import dev.finetune4j.nn.ArrayPool;
 import dev.finetune4j.nn.DenseLinear;
 import dev.finetune4j.nn.DenseWeight;
 import dev.finetune4j.nn.ForwardMode;
+import dev.finetune4j.nn.Gemm;
 import dev.finetune4j.nn.Linear;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.nn.WeightStore;
@@ -200,8 +201,8 @@ public final class LoraLinear implements LoraModule {
             xd = ArrayPool.take(dt, rows, x.size(1)).assign(x).muli(mask);
         }
         INDArray t = ArrayPool.take(dt, rows, rank);
-        Nd4j.gemm(xd, a.value(), t, false, true, 1.0, 0.0);          // t = dropout(x)·Aᵀ
-        Nd4j.gemm(t, b.value(), y, false, true, scaling, 1.0);       // y += s·t·Bᵀ
+        Gemm.gemm(xd, a.value(), t, false, true, 1.0, 0.0);          // t = dropout(x)·Aᵀ
+        Gemm.gemm(t, b.value(), y, false, true, scaling, 1.0);       // y += s·t·Bᵀ
         if (xd != x) {
             ArrayPool.give(xd);
         }
@@ -227,22 +228,22 @@ public final class LoraLinear implements LoraModule {
         DataType dt = dy.dataType();
         long rows = dy.size(0);
         INDArray u = ArrayPool.take(dt, rows, rank);
-        Nd4j.gemm(dy, b.value(), u, false, false, scaling, 0.0);       // u = s·dy·B
+        Gemm.gemm(dy, b.value(), u, false, false, scaling, 0.0);       // u = s·dy·B
         if (b.trainable()) {
-            Nd4j.gemm(dy, cachedT, b.gradAccumulator(), true, false, scaling, 1.0);   // dB += s·dyᵀ·t
+            Gemm.gemm(dy, cachedT, b.gradAccumulator(), true, false, scaling, 1.0);   // dB += s·dyᵀ·t
         }
         if (cachedMask == null) {
             if (a.trainable()) {
-                Nd4j.gemm(u, cachedX, a.gradAccumulator(), true, false, 1.0, 1.0);   // dA += uᵀ·x
+                Gemm.gemm(u, cachedX, a.gradAccumulator(), true, false, 1.0, 1.0);   // dA += uᵀ·x
             }
-            Nd4j.gemm(u, a.value(), dx, false, false, 1.0, 1.0);                   // dx += u·A
+            Gemm.gemm(u, a.value(), dx, false, false, 1.0, 1.0);                   // dx += u·A
         } else {
             INDArray tmp = ArrayPool.take(dt, rows, inFeatures());
             if (a.trainable()) {
                 tmp.assign(cachedX).muli(cachedMask);
-                Nd4j.gemm(u, tmp, a.gradAccumulator(), true, false, 1.0, 1.0);     // dA += uᵀ·dropout(x)
+                Gemm.gemm(u, tmp, a.gradAccumulator(), true, false, 1.0, 1.0);     // dA += uᵀ·dropout(x)
             }
-            Nd4j.gemm(u, a.value(), tmp, false, false, 1.0, 0.0);
+            Gemm.gemm(u, a.value(), tmp, false, false, 1.0, 0.0);
             dx.addi(tmp.muli(cachedMask));                                        // dx += (u·A) ⊙ mask
             ArrayPool.give(tmp);
         }
@@ -254,7 +255,7 @@ public final class LoraLinear implements LoraModule {
     /** ΔW = s·B·A {@code [out, in]} (a new array). */
     public INDArray delta() {
         INDArray d = Nd4j.createUninitialized(a.value().dataType(), outFeatures(), inFeatures());
-        Nd4j.gemm(b.value(), a.value(), d, false, false, scaling, 0.0);
+        Gemm.gemm(b.value(), a.value(), d, false, false, scaling, 0.0);
         return d;
     }
 
@@ -275,7 +276,7 @@ public final class LoraLinear implements LoraModule {
         } finally {
             store.release(w);
         }
-        Nd4j.gemm(b.value(), a.value(), merged, false, false, scaling, 1.0);
+        Gemm.gemm(b.value(), a.value(), merged, false, false, scaling, 1.0);
         return new DenseLinear(name(), new DenseWeight(new Parameter(name() + ".weight", merged, false)), dense.bias());
     }
 

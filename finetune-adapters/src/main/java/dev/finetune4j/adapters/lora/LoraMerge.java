@@ -6,6 +6,7 @@ import dev.finetune4j.checkpoint.SafeDType;
 import dev.finetune4j.checkpoint.SafetensorsCheckpoint;
 import dev.finetune4j.checkpoint.SafetensorsFile;
 import dev.finetune4j.model.HfModelFolder;
+import dev.finetune4j.nn.Gemm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,9 +116,9 @@ public final class LoraMerge {
                 double s = config.scalingFor(module);
                 if (config.init() == LoraInit.PISSA) {
                     PissaInit.Factors f = PissaInit.of(w, r, s, config.pissaIter(), LoraAdapter.pissaSeed(module));
-                    Nd4j.gemm(f.b(), f.a(), w, false, false, -s, 1.0);   // the residual the adapter trained on
+                    Gemm.gemm(f.b(), f.a(), w, false, false, -s, 1.0);   // the residual the adapter trained on
                 }
-                Nd4j.gemm(b, a, w, false, false, s, 1.0);   // W += s·B·A
+                Gemm.gemm(b, a, w, false, false, s, 1.0);   // W += s·B·A
                 String magnitudeKey = e.getValue()[2];
                 if (config.useDora() != (magnitudeKey != null)) {
                     throw new CheckpointException(weights.path() + ": " + module + (magnitudeKey == null

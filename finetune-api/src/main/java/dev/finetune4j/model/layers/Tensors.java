@@ -1,6 +1,7 @@
 package dev.finetune4j.model.layers;
 
 import dev.finetune4j.nn.ArrayPool;
+import dev.finetune4j.nn.Gemm;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -40,7 +41,7 @@ public final class Tensors {
     /** {@code c = alpha·op(a)·op(b) + beta·c} into a dense (or contiguous-block) {@code c}. */
     public static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
                             double beta) {
-        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+        Gemm.gemm(a, b, c, transA, transB, alpha, beta);
     }
 
     /** {@code op(a)·op(b)} into a new array. */
@@ -48,7 +49,7 @@ public final class Tensors {
         long m = transA ? a.size(1) : a.size(0);
         long n = transB ? b.size(0) : b.size(1);
         INDArray c = take(a.dataType(), m, n);
-        Nd4j.gemm(a, b, c, transA, transB, 1.0, 0.0);
+        Gemm.gemm(a, b, c, transA, transB, 1.0, 0.0);
         return c;
     }
 
