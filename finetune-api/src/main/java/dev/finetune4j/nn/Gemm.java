@@ -39,6 +39,31 @@ public final class Gemm {
         Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
     }
 
+    /**
+     * OpenBLAS runs a product of {@code m·n·k} up to this on the calling thread (its {@code SMP_THRESHOLD_MIN ·
+     * GEMM_MULTITHREAD_THRESHOLD}); callers that split work over their own threads keep each product under it.
+     */
+    public static final long SINGLE_THREAD_MNK = 65_536L * 4;
+
+    /**
+     * A row-major FLOAT product on raw memory, {@code c = alpha·op(a)·op(b) + beta·c} with {@code op(a) [m, k]},
+     * {@code op(b) [k, n]} and leading dimensions {@code lda, ldb, ldc} — for kernels that walk blocks of
+     * arrays they own (see {@link #address}) without making an ND4J view per block. Unchecked: addresses and sizes
+     * must lie inside the arrays. Only when {@link #direct()}.
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
+                             long b, int ldb, float beta, long c, int ldc) {
+        if (!DIRECT) {
+            throw new IllegalStateException("raw products need the direct BLAS path (Gemm.direct())");
+        }
+        OpenBlasGemm.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** The address of element 0 of {@code x} (its buffer's start plus its offset), for {@link #sgemm}. */
+    public static long address(INDArray x) {
+        return x.data().address() + x.offset() * x.dataType().width();
+    }
+
     /** Whether products skip ND4J's op layer and call the CPU BLAS directly (see the class comment). */
     public static boolean direct() {
         return DIRECT;

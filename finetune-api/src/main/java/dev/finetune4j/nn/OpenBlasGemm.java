@@ -89,13 +89,21 @@ final class OpenBlasGemm {
         return true;
     }
 
+    /** {@link Gemm#sgemm}: row-major, raw addresses. */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b,
+                      int ldb, float beta, long c, int ldc) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+                alpha, new FloatPointer(new PagedPointer(a)), lda, new FloatPointer(new PagedPointer(b)), ldb, beta,
+                new FloatPointer(new PagedPointer(c)), ldc);
+    }
+
     // data().address() is where the buffer's memory starts; the array's offset() counts from there (for a view,
     // data().addressPointer() already points at the view's own start, so it must not be offset again)
     private static FloatPointer floats(INDArray x) {
-        return new FloatPointer(new PagedPointer(x.data().address() + x.offset() * Float.BYTES));
+        return new FloatPointer(new PagedPointer(Gemm.address(x)));
     }
 
     private static DoublePointer doubles(INDArray x) {
-        return new DoublePointer(new PagedPointer(x.data().address() + x.offset() * Double.BYTES));
+        return new DoublePointer(new PagedPointer(Gemm.address(x)));
     }
 }

@@ -156,32 +156,21 @@ public final class Attention {
         }
         OpTimings.stop("attn.rope_heads", t0);
 
-        t0 = OpTimings.start();
         INDArray p = Tensors.take(x.dataType(), b, heads, tq, tk);
-        for (int s = 0; s < b; s++) {
-            for (int g = 0; g < kvHeads; g++) {
-                Tensors.gemm(queries(qHeads, s, g, tq), keys(cache, kHeads, s, g, tk), scores(p, s, g, tq, tk),
-                        false, true, scale, 0.0);
-            }
-        }
-        OpTimings.stop("attn.scores", t0);
-        t0 = OpTimings.start();
-        // softmax over each query's allowed keys (ctx.mask's rule), exact zeros elsewhere
-        FusedOps.maskedSoftmaxInPlace(p.reshape('c', (long) b * heads * tq, tk), heads, ctx.keyRanges(slidingWindow));
-        OpTimings.stop("attn.mask_softmax", t0);
-
-        t0 = OpTimings.start();
         INDArray oHeads = Tensors.take(x.dataType(), b, heads, tq, headDim);
-        for (int s = 0; s < b; s++) {
-            for (int g = 0; g < kvHeads; g++) {
-                Tensors.gemm(scores(p, s, g, tq, tk), values(cache, vHeads, s, g, tk), queries(oHeads, s, g, tq),
-                        false, false, 1.0, 0.0);
-            }
+        if (cache == null && ParallelAttention.applies(x.dataType(), p.length(), tk, headDim)) {
+            t0 = OpTimings.start();
+            ParallelAttention.forward(qHeads, kHeads, vHeads, p, oHeads, b, heads, kvHeads, tq, headDim, scale,
+                    ctx.keyRanges(slidingWindow));
+            OpTimings.stop("attn.core", t0);
+        } else {
+            perGroupForward(qHeads, kHeads, vHeads, p, oHeads, cache, b, tq, tk, ctx);
         }
+        t0 = OpTimings.start();
         INDArray o = Tensors.take(x.dataType(), rows, (long) heads * headDim);
         FusedOps.fromHeads(oHeads, b, tq, heads, headDim, null, o);
         Tensors.close(oHeads);
-        OpTimings.stop("attn.pv", t0);
+        OpTimings.stop("attn.o_heads", t0);
 
         t0 = OpTimings.start();
         INDArray out = oProj.forward(o, mode);
@@ -197,6 +186,32 @@ public final class Attention {
             Tensors.close(qHeads, kHeads, vHeads, p, o);
         }
         return out;
+    }
+
+    /** Scores, masked softmax and values one (sequence, kv head) group at a time (any type, KV cache). */
+    private void perGroupForward(INDArray qHeads, INDArray kHeads, INDArray vHeads, INDArray p, INDArray oHeads,
+                                 KvCache cache, int b, int tq, int tk, SequenceContext ctx) {
+        long t0 = OpTimings.start();
+        for (int s = 0; s < b; s++) {
+            for (int g = 0; g < kvHeads; g++) {
+                Tensors.gemm(queries(qHeads, s, g, tq), keys(cache, kHeads, s, g, tk), scores(p, s, g, tq, tk),
+                        false, true, scale, 0.0);
+            }
+        }
+        OpTimings.stop("attn.scores", t0);
+        t0 = OpTimings.start();
+        // softmax over each query's allowed keys (ctx.mask's rule), exact zeros elsewhere
+        FusedOps.maskedSoftmaxInPlace(p.reshape('c', (long) b * heads * tq, tk), heads, ctx.keyRanges(slidingWindow));
+        OpTimings.stop("attn.mask_softmax", t0);
+
+        t0 = OpTimings.start();
+        for (int s = 0; s < b; s++) {
+            for (int g = 0; g < kvHeads; g++) {
+                Tensors.gemm(scores(p, s, g, tq, tk), values(cache, vHeads, s, g, tk), queries(oHeads, s, g, tq),
+                        false, false, 1.0, 0.0);
+            }
+        }
+        OpTimings.stop("attn.pv", t0);
     }
 
     /** Gradient with respect to the input {@code x} (a new array); parameter gradients go to trainable ones. */
@@ -216,36 +231,19 @@ public final class Attention {
         Tensors.close(dO);
         INDArray dP = Tensors.take(dy.dataType(), b, heads, t, t);
         INDArray dV = Tensors.take(dy.dataType(), b, kvHeads, t, headDim);
-        for (int s = 0; s < b; s++) {
-            for (int g = 0; g < kvHeads; g++) {
-                INDArray dOg = queries(dOHeads, s, g, t);
-                Tensors.gemm(dOg, keys(null, vh, s, g, t), scores(dP, s, g, t, t), false, true, 1.0, 0.0);
-                Tensors.gemm(scores(probs, s, g, t, t), dOg, keys(null, dV, s, g, t), true, false, 1.0, 0.0);
-            }
-        }
-        Tensors.close(dOHeads);
-        OpTimings.stop("attn.pv.bwd", t0);
-
-        t0 = OpTimings.start();
-        // softmax backward, in place on dP: dS = P·(dP − rowsum(dP·P))
-        long r = (long) b * heads * t;
-        FusedOps.maskedSoftmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t), heads,
-                ctx.keyRanges(slidingWindow));
-        OpTimings.stop("attn.softmax.bwd", t0);
-
-        t0 = OpTimings.start();
         INDArray dQ = Tensors.take(dy.dataType(), b, heads, t, headDim);
         INDArray dK = Tensors.take(dy.dataType(), b, kvHeads, t, headDim);
-        for (int s = 0; s < b; s++) {
-            for (int g = 0; g < kvHeads; g++) {
-                INDArray dSg = scores(dP, s, g, t, t);
-                Tensors.gemm(dSg, keys(null, kh, s, g, t), queries(dQ, s, g, t), false, false, scale, 0.0);
-                Tensors.gemm(dSg, queries(qh, s, g, t), keys(null, dK, s, g, t), true, false, scale, 0.0);
-            }
+        OpTimings.stop("attn.o_heads.bwd", t0);
+        if (ParallelAttention.applies(dy.dataType(), dP.length(), t, headDim)) {
+            t0 = OpTimings.start();
+            ParallelAttention.backward(dOHeads, qh, kh, vh, probs, dP, dQ, dK, dV, b, heads, kvHeads, t, headDim,
+                    scale, ctx.keyRanges(slidingWindow));
+            OpTimings.stop("attn.core.bwd", t0);
+        } else {
+            perGroupBackward(dOHeads, dP, dQ, dK, dV, b, t);
         }
-        Tensors.close(dP);
+        Tensors.close(dOHeads, dP);
         releaseOwn();
-        OpTimings.stop("attn.scores.bwd", t0);
 
         // back to token-major, through RoPE's transpose on the way
         t0 = OpTimings.start();
@@ -276,6 +274,36 @@ public final class Attention {
         OpTimings.stop("attn.qkv_proj.bwd", t0);
         ctx = null;
         return dx;
+    }
+
+    /** The attention backward one (sequence, kv head) group at a time (any type). */
+    private void perGroupBackward(INDArray dOHeads, INDArray dP, INDArray dQ, INDArray dK, INDArray dV, int b, int t) {
+        long t0 = OpTimings.start();
+        for (int s = 0; s < b; s++) {
+            for (int g = 0; g < kvHeads; g++) {
+                INDArray dOg = queries(dOHeads, s, g, t);
+                Tensors.gemm(dOg, keys(null, vh, s, g, t), scores(dP, s, g, t, t), false, true, 1.0, 0.0);
+                Tensors.gemm(scores(probs, s, g, t, t), dOg, keys(null, dV, s, g, t), true, false, 1.0, 0.0);
+            }
+        }
+        OpTimings.stop("attn.pv.bwd", t0);
+
+        t0 = OpTimings.start();
+        // softmax backward, in place on dP: dS = P·(dP − rowsum(dP·P))
+        long r = (long) b * heads * t;
+        FusedOps.maskedSoftmaxBackwardInPlace(dP.reshape('c', r, t), probs.reshape('c', r, t), heads,
+                ctx.keyRanges(slidingWindow));
+        OpTimings.stop("attn.softmax.bwd", t0);
+
+        t0 = OpTimings.start();
+        for (int s = 0; s < b; s++) {
+            for (int g = 0; g < kvHeads; g++) {
+                INDArray dSg = scores(dP, s, g, t, t);
+                Tensors.gemm(dSg, keys(null, kh, s, g, t), queries(dQ, s, g, t), false, false, scale, 0.0);
+                Tensors.gemm(dSg, queries(qh, s, g, t), keys(null, dK, s, g, t), true, false, scale, 0.0);
+            }
+        }
+        OpTimings.stop("attn.scores.bwd", t0);
     }
 
     /** The {@code group} query heads of kv head g in sequence s: a {@code [group·T, d]} view of {@code [B, H, T, d]}. */
