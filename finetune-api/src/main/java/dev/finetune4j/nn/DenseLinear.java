@@ -70,13 +70,27 @@ public final class DenseLinear implements Linear {
 
     @Override
     public INDArray backward(INDArray dy) {
+        INDArray dx = ArrayPool.take(dy.dataType(), dy.size(0), inFeatures());
+        backward(dy, dx, false);
+        return dx;
+    }
+
+    @Override
+    public void backwardInto(INDArray dy, INDArray dxSum) {
+        if (outFeatures() >= COLUMN_MAJOR_FROM || inFeatures() >= COLUMN_MAJOR_FROM) {
+            Linear.super.backwardInto(dy, dxSum); // the column-major product below cannot accumulate
+            return;
+        }
+        backward(dy, dxSum, true);
+    }
+
+    private void backward(INDArray dy, INDArray dx, boolean accumulate) {
         if (cachedInput == null) {
             throw new IllegalStateException(name + ": backward called without a training forward");
         }
         INDArray w = weight.acquire();
-        INDArray dx = ArrayPool.take(dy.dataType(), dy.size(0), w.size(1));
         try {
-            if (w.size(0) >= COLUMN_MAJOR_FROM || w.size(1) >= COLUMN_MAJOR_FROM) {
+            if (!accumulate && (w.size(0) >= COLUMN_MAJOR_FROM || w.size(1) >= COLUMN_MAJOR_FROM)) {
                 // with a large side (an MLP's intermediate size, the vocabulary) OpenBLAS runs dy·W 20-30 % faster
                 // into a column-major output (measured, 1 thread: [256, 4864]·[4864, 896] 16.5 vs 21.5 ms; the LM
                 // head [256, 151936]·[151936, 896] 248 vs 309 ms), then a tiled copy makes it row-major; with small
@@ -88,7 +102,7 @@ public final class DenseLinear implements Linear {
                 DirectRows.copyColumnMajorToRowMajor(f, dx);
                 ArrayPool.give(tmp);
             } else {
-                Gemm.gemm(dy, w, dx, false, false, 1.0, 0.0);
+                Gemm.gemm(dy, w, dx, false, false, 1.0, accumulate ? 1.0 : 0.0);
             }
         } finally {
             weight.release(w);
@@ -103,7 +117,6 @@ public final class DenseLinear implements Linear {
             bias.accumulateGrad(db);
             ArrayPool.give(db);
         }
-        return dx;
     }
 
     @Override

@@ -42,6 +42,17 @@ public interface Linear {
     /** {@code dy [rows, out]} → {@code dx [rows, in]}; accumulates trainable parameter gradients. */
     INDArray backward(INDArray dy);
 
+    /**
+     * {@link #backward} that adds {@code dx} into {@code dxSum [rows, in]} instead of returning it: for an input that
+     * feeds several projections (q/k/v, gate/up), whose gradients are summed. Layers that can accumulate straight
+     * into it (the products' {@code beta = 1}) override this; the default adds and gives the temporary back.
+     */
+    default void backwardInto(INDArray dy, INDArray dxSum) {
+        INDArray dx = backward(dy);
+        dxSum.addi(dx);
+        ArrayPool.give(dx);
+    }
+
     /** Every parameter of this layer (and of what it wraps), trainable or frozen. */
     List<Parameter> parameters();
 

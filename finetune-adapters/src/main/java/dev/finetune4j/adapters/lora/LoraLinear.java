@@ -222,9 +222,26 @@ public final class LoraLinear implements LoraModule {
             throw new IllegalStateException(name() + ": backward called without a training forward");
         }
         INDArray dx = base.backward(dy);
-        if (!loraUsed) {
-            return dx;
+        if (loraUsed) {
+            loraBackward(dy, dx);
         }
+        return dx;
+    }
+
+    /** Adds this layer's input gradient into {@code dxSum}: the base's and the LoRA term's both accumulate there. */
+    @Override
+    public void backwardInto(INDArray dy, INDArray dxSum) {
+        if (loraUsed && cachedT == null) {
+            throw new IllegalStateException(name() + ": backward called without a training forward");
+        }
+        base.backwardInto(dy, dxSum);
+        if (loraUsed) {
+            loraBackward(dy, dxSum);
+        }
+    }
+
+    /** The LoRA term's gradients: dB, dA, and its input gradient added into {@code dx}. */
+    private void loraBackward(INDArray dy, INDArray dx) {
         DataType dt = dy.dataType();
         long rows = dy.size(0);
         INDArray u = ArrayPool.take(dt, rows, rank);
@@ -249,7 +266,6 @@ public final class LoraLinear implements LoraModule {
         }
         ArrayPool.give(u);
         releaseCache();
-        return dx;
     }
 
     /** ΔW = s·B·A {@code [out, in]} (a new array). */

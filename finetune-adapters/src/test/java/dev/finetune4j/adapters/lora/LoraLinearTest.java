@@ -48,6 +48,36 @@ class LoraLinearTest {
         assertTrue(y.sub(base).amaxNumber().doubleValue() > 1e-3, "the adapter must change the output");
     }
 
+    /** backwardInto (q/k/v and gate/up sum their input gradients) equals backward plus an add, gradients included. */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 0.3})
+    void backwardIntoAddsWhatBackwardReturns(double dropout) {
+        for (boolean baseTrains : new boolean[] {false, true}) {
+            LoraLinear one = LoraLinear.create(base(DataType.DOUBLE, baseTrains, true), R, 6, false, dropout,
+                    LoraInit.RANDOM, DataType.DOUBLE, new SplittableRandom(5), true, 9);
+            LoraLinear two = LoraLinear.create(base(DataType.DOUBLE, baseTrains, true), R, 6, false, dropout,
+                    LoraInit.RANDOM, DataType.DOUBLE, new SplittableRandom(5), true, 9);
+            Nd4j.getRandom().setSeed(3);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, ROWS, IN);
+            INDArray dy = Nd4j.randn(DataType.DOUBLE, ROWS, OUT);
+            INDArray start = Nd4j.randn(DataType.DOUBLE, ROWS, IN);
+            one.forward(x, true);
+            INDArray want = start.add(one.backward(dy));
+            two.forward(x, true);
+            INDArray got = start.dup();
+            two.backwardInto(dy, got);
+            assertEquals(0, got.sub(want).amaxNumber().doubleValue(), 1e-12, "dx, dropout " + dropout);
+            for (int i = 0; i < one.parameters().size(); i++) {
+                INDArray g1 = one.parameters().get(i).grad();
+                INDArray g2 = two.parameters().get(i).grad();
+                assertEquals(g1 == null, g2 == null, one.parameters().get(i).name());
+                if (g1 != null) {
+                    assertEquals(0, g1.sub(g2).amaxNumber().doubleValue(), 1e-12, one.parameters().get(i).name());
+                }
+            }
+        }
+    }
+
     @Test
     void defaultInitIsANoOpWithKaimingUniformA() {
         LoraLinear l = lora(DataType.FLOAT, 0, LoraInit.DEFAULT);

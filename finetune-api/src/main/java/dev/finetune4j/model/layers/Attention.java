@@ -267,10 +267,9 @@ public final class Attention {
 
         t0 = OpTimings.start();
         INDArray dx = qProj.backward(dqr);
-        INDArray dxk = kProj.backward(dkr);
-        INDArray dxv = vProj.backward(dv);
-        dx.addi(dxk).addi(dxv);
-        Tensors.close(dqr, dkr, dv, dxk, dxv);
+        kProj.backwardInto(dkr, dx);
+        vProj.backwardInto(dv, dx);
+        Tensors.close(dqr, dkr, dv);
         OpTimings.stop("attn.qkv_proj.bwd", t0);
         ctx = null;
         return dx;

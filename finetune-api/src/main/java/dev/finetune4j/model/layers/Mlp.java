@@ -98,9 +98,7 @@ public final class Mlp {
         OpTimings.stop("mlp.silu.bwd", t0);
         t0 = OpTimings.start();
         INDArray dx = gate.backward(dg);
-        INDArray dxUp = up.backward(du);
-        dx.addi(dxUp);
-        Tensors.close(dxUp);
+        up.backwardInto(du, dx);
         OpTimings.stop("mlp.gate_up.bwd", t0);
         clearCache(); // gives dg and du (the cached g and u) back
         return dx;
