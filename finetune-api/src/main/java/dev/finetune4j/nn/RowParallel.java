@@ -28,7 +28,19 @@ public final class RowParallel {
         return t;
     }) : null;
 
+    /** Whether this thread is running a part (nested loops then run inline instead of waiting on the pool). */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+
     private RowParallel() {
+    }
+
+    private static void inside(Body body, long from, long to) {
+        INSIDE.set(true);
+        try {
+            body.run(from, to);
+        } finally {
+            INSIDE.set(false);
+        }
     }
 
     /** How many threads a row loop may use. */
@@ -56,8 +68,8 @@ public final class RowParallel {
     /** Runs {@code body} over rows {@code [0, rows)}, in up to {@link #threads()} parts of at least {@code minRows}. */
     public static void forRows(long rows, long minRows, Body body) {
         int parts = (int) Math.min(THREADS, rows / Math.max(1, minRows));
-        if (parts <= 1 || POOL == null) {
-            body.run(0, rows);
+        if (parts <= 1 || POOL == null || INSIDE.get()) {
+            body.run(0, rows); // a loop inside a part runs on that part's thread
             return;
         }
         @SuppressWarnings("unchecked")
@@ -65,11 +77,11 @@ public final class RowParallel {
         for (int p = 1; p < parts; p++) {
             long from = rows * p / parts;
             long to = rows * (p + 1) / parts;
-            others[p - 1] = POOL.submit(() -> body.run(from, to));
+            others[p - 1] = POOL.submit(() -> inside(body, from, to));
         }
         Throwable failure = null;
         try {
-            body.run(0, rows / parts);
+            inside(body, 0, rows / parts);
         } catch (RuntimeException | Error e) {
             failure = e;
         }
