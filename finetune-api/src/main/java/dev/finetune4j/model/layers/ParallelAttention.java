@@ -74,6 +74,15 @@ final class ParallelAttention {
         return out;
     }
 
+    /** The query blocks of every sequence. */
+    private static List<List<Block>> plan(SequenceContext.KeyRanges ranges, int batch, int headDim) {
+        List<List<Block>> plan = new ArrayList<>(batch);
+        for (int s = 0; s < batch; s++) {
+            plan.add(blocks(ranges, s, headDim));
+        }
+        return plan;
+    }
+
     private static FloatBuffer floats(INDArray a) {
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
@@ -92,10 +101,7 @@ final class ParallelAttention {
         long pa = Gemm.address(p);
         long oa = Gemm.address(o);
         long pOff = p.offset();
-        List<List<Block>> plan = new ArrayList<>();
-        for (int s = 0; s < batch; s++) {
-            plan.add(blocks(ranges, s, d));
-        }
+        List<List<Block>> plan = plan(ranges, batch, d);
         RowParallel.forRows((long) batch * kvHeads, 1, (from, to) -> {
             FloatBuffer pb = floats(p);
             float[] packed = new float[0];
@@ -198,10 +204,7 @@ final class ParallelAttention {
         long dpOff = dP.offset();
         long dkOff = dK.offset();
         long dvOff = dV.offset();
-        List<List<Block>> plan = new ArrayList<>();
-        for (int s = 0; s < batch; s++) {
-            plan.add(blocks(ranges, s, d));
-        }
+        List<List<Block>> plan = plan(ranges, batch, d);
         RowParallel.forRows((long) batch * kvHeads, 1, (from, to) -> {
             FloatBuffer pb = floats(p);
             FloatBuffer dpb = floats(dP);
