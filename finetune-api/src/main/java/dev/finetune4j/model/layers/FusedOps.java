@@ -379,70 +379,102 @@ final class FusedOps {
     }
 
     /**
-     * The FLOAT form of {@link #maskedSoftmaxInPlace}, one (sequence, head) block of {@code queryLen} rows at a time:
-     * the rows' allowed ranges, each shifted by its max, are packed into one buffer and exponentiated in one
-     * {@link #expShifted} call — a single long loop the JIT vectorises, where a row's own range (on average half a
-     * row) is too short for the vector loop to pay.
+     * The FLOAT form of {@link #maskedSoftmaxInPlace}, one (sequence, head) block of {@code queryLen} rows at a time
+     * ({@link #maskedSoftmaxRows}).
      */
     private static void maskedSoftmaxFloat(DirectRows ps, int heads, SequenceContext.KeyRanges ranges) {
-        int keyLen = ps.cols();
         int tq = ranges.queryLen();
+        SoftmaxScratch scratch = new SoftmaxScratch(ps.cols(), tq);
+        for (long r0 = 0; r0 < ps.rows(); r0 += tq) {
+            int rowBase = (int) (r0 / ((long) heads * tq)) * tq; // b·queryLen
+            maskedSoftmaxRows(ps, r0, rowBase, tq, ranges, scratch);
+        }
+    }
+
+    /** Buffers of {@link #maskedSoftmaxRows}, reused across calls by one thread. */
+    static final class SoftmaxScratch {
+        private float[] packed = new float[0];
+        private float[] tmp = new float[0];
+        private final float[] zero;
+        private final int[] start;
+
+        /** For rows of {@code keyLen} keys, at most {@code maxRows} rows per call. */
+        SoftmaxScratch(int keyLen, int maxRows) {
+            zero = new float[keyLen];
+            start = new int[maxRows + 1];
+        }
+    }
+
+    /**
+     * Softmax in place of {@code count} rows of {@code ps} from row {@code psRow}, which hold the scores of the query
+     * rows {@code rangeRow, rangeRow + 1, …} of {@code ranges}: over each row's allowed keys, exactly 0 elsewhere. The
+     * rows' allowed ranges, each shifted by its max, are packed into one buffer and exponentiated in one
+     * {@link #expShifted} call — a single long loop the JIT vectorises, where a row's own range (on average half a row)
+     * is too short for the vector loop to pay.
+     */
+    static void maskedSoftmaxRows(DirectRows ps, long psRow, int rangeRow, int count, SequenceContext.KeyRanges ranges,
+                                  SoftmaxScratch scratch) {
+        int keyLen = ps.cols();
         int[] los = ranges.lo();
         int[] his = ranges.hi();
         boolean[] sparse = ranges.sparse();
-        int[] start = new int[tq + 1];
-        float[] packed = new float[0];
-        float[] tmp = new float[0];
-        float[] zero = new float[keyLen];
-        for (long r0 = 0; r0 < ps.rows(); r0 += tq) {
-            int rowBase = (int) (r0 / ((long) heads * tq)) * tq; // b·queryLen
-            for (int t = 0; t < tq; t++) {
-                int row = rowBase + t;
-                start[t + 1] = start[t] + his[row] - los[row] + 1;
-            }
-            if (packed.length < start[tq]) {
-                packed = new float[start[tq]];
-                tmp = new float[start[tq]];
-            }
-            for (int t = 0; t < tq; t++) {
-                int row = rowBase + t;
-                int lo = los[row];
-                int o = start[t];
-                int n = start[t + 1] - o;
-                ps.read(r0 + t, lo, n, packed, o);
-                if (sparse[row]) {
-                    for (int j = 0; j < n; j++) {
-                        if (!ranges.allowed(row, lo + j)) {
-                            packed[o + j] = Float.NEGATIVE_INFINITY;
-                        }
+        int[] start = scratch.start;
+        start[0] = 0;
+        for (int t = 0; t < count; t++) {
+            int row = rangeRow + t;
+            start[t + 1] = start[t] + his[row] - los[row] + 1;
+        }
+        if (scratch.packed.length < start[count]) {
+            scratch.packed = new float[start[count]];
+            scratch.tmp = new float[start[count]];
+        }
+        float[] packed = scratch.packed;
+        for (int t = 0; t < count; t++) {
+            int row = rangeRow + t;
+            int lo = los[row];
+            int o = start[t];
+            int n = start[t + 1] - o;
+            ps.read(psRow + t, lo, n, packed, o);
+            if (sparse[row]) {
+                for (int j = 0; j < n; j++) {
+                    if (!ranges.allowed(row, lo + j)) {
+                        packed[o + j] = Float.NEGATIVE_INFINITY;
                     }
                 }
-                float max = max(packed, o, n);
-                for (int j = o; j < o + n; j++) {
-                    packed[j] -= max;
-                }
             }
-            expShifted(packed, start[tq], 0f, tmp);
-            for (int t = 0; t < tq; t++) {
-                int row = rowBase + t;
-                int lo = los[row];
-                int o = start[t];
-                int n = start[t + 1] - o;
-                if (sparse[row]) {
-                    for (int j = 0; j < n; j++) {
-                        if (!ranges.allowed(row, lo + j)) {
-                            packed[o + j] = 0f;
-                        }
+            float max = max(packed, o, n);
+            for (int j = o; j < o + n; j++) {
+                packed[j] -= max;
+            }
+        }
+        expShifted(packed, start[count], 0f, scratch.tmp);
+        for (int t = 0; t < count; t++) {
+            int row = rangeRow + t;
+            int lo = los[row];
+            int o = start[t];
+            int n = start[t + 1] - o;
+            if (sparse[row]) {
+                for (int j = 0; j < n; j++) {
+                    if (!ranges.allowed(row, lo + j)) {
+                        packed[o + j] = 0f;
                     }
                 }
-                float inv = (float) (1.0 / sum(packed, o, n));
-                for (int j = o; j < o + n; j++) {
-                    packed[j] *= inv;
-                }
-                ps.write(r0 + t, 0, lo, zero, 0);
-                ps.write(r0 + t, lo, n, packed, o);
-                ps.write(r0 + t, lo + n, keyLen - lo - n, zero, 0);
             }
+            float inv = (float) (1.0 / sum(packed, o, n));
+            for (int j = o; j < o + n; j++) {
+                packed[j] *= inv;
+            }
+            ps.write(psRow + t, 0, lo, scratch.zero, 0);
+            ps.write(psRow + t, lo, n, packed, o);
+            ps.write(psRow + t, lo + n, keyLen - lo - n, scratch.zero, 0);
+        }
+    }
+
+    /** Softmax backward of one row in place, over its first {@code n} entries: {@code dP ← P·(dP − Σ dP·P)}. */
+    static void softmaxBackwardRow(float[] dp, float[] p, int n) {
+        float dot = (float) dot(dp, p, n);
+        for (int j = 0; j < n; j++) {
+            dp[j] = p[j] * (dp[j] - dot);
         }
     }
 
@@ -589,10 +621,7 @@ final class FusedOps {
             if (f) {
                 ds.read(r, lo, n, dvF, 0);
                 ps.read(r, lo, n, pvF, 0);
-                float dot = (float) dot(dvF, pvF, n);
-                for (int j = 0; j < n; j++) {
-                    dvF[j] = pvF[j] * (dvF[j] - dot);
-                }
+                softmaxBackwardRow(dvF, pvF, n);
                 ds.write(r, 0, lo, zeroF, 0);
                 ds.write(r, lo, n, dvF, 0);
                 ds.write(r, lo + n, keyLen - lo - n, zeroF, 0);

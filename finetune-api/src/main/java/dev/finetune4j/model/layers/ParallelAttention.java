@@ -1,9 +1,8 @@
 package dev.finetune4j.model.layers;
 
+import dev.finetune4j.nn.DirectRows;
 import dev.finetune4j.nn.Gemm;
 import dev.finetune4j.nn.RowParallel;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -83,10 +82,6 @@ final class ParallelAttention {
         return plan;
     }
 
-    private static FloatBuffer floats(INDArray a) {
-        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-
     /**
      * {@code P = softmax(scale·Q·Kᵀ)} over each query's allowed keys (exact zeros elsewhere) and {@code O = P·V}.
      */
@@ -100,13 +95,10 @@ final class ParallelAttention {
         long va = Gemm.address(v);
         long pa = Gemm.address(p);
         long oa = Gemm.address(o);
-        long pOff = p.offset();
         List<List<Block>> plan = plan(ranges, batch, d);
         RowParallel.forRows((long) batch * kvHeads, 1, (from, to) -> {
-            FloatBuffer pb = floats(p);
-            float[] packed = new float[0];
-            float[] tmp = new float[0];
-            float[] zero = new float[tk];
+            DirectRows ps = DirectRows.flat(p, tk); // P as [B·H·T, T] rows
+            FusedOps.SoftmaxScratch scratch = new FusedOps.SoftmaxScratch(tk, tq);
             for (long task = from; task < to; task++) {
                 int s = (int) (task / kvHeads);
                 int g = (int) (task % kvHeads);
@@ -123,56 +115,8 @@ final class ParallelAttention {
                         long pBlock = pa + ((pRow0 + blk.t0()) * tk + blk.k0()) * Float.BYTES;
                         Gemm.sgemm(false, true, m, n, d, (float) scale, qBase + (long) blk.t0() * d * Float.BYTES, d,
                                 kBase + (long) blk.k0() * d * Float.BYTES, d, 0f, pBlock, tk);
-                        // softmax of the block's rows over their allowed keys, packed into one buffer so that the
-                        // exponential is one long loop the JIT vectorises
-                        if (packed.length < m * n) {
-                            packed = new float[m * n];
-                            tmp = new float[m * n];
-                        }
-                        int used = 0;
-                        int[] starts = new int[m + 1];
-                        for (int t = blk.t0(); t < blk.t1(); t++) {
-                            int row = s * tq + t;
-                            int lo = ranges.lo()[row];
-                            int len = ranges.hi()[row] - lo + 1;
-                            int at = (int) (pOff + (pRow0 + t) * tk + lo);
-                            pb.get(at, packed, used, len);
-                            if (ranges.sparse()[row]) {
-                                for (int c = 0; c < len; c++) {
-                                    if (!ranges.allowed(row, lo + c)) {
-                                        packed[used + c] = Float.NEGATIVE_INFINITY;
-                                    }
-                                }
-                            }
-                            float max = FusedOps.max(packed, used, len);
-                            for (int c = used; c < used + len; c++) {
-                                packed[c] -= max;
-                            }
-                            used += len;
-                            starts[t - blk.t0() + 1] = used;
-                        }
-                        FusedOps.expShifted(packed, used, 0f, tmp);
-                        for (int t = blk.t0(); t < blk.t1(); t++) {
-                            int row = s * tq + t;
-                            int lo = ranges.lo()[row];
-                            int from0 = starts[t - blk.t0()];
-                            int len = starts[t - blk.t0() + 1] - from0;
-                            if (ranges.sparse()[row]) {
-                                for (int c = 0; c < len; c++) {
-                                    if (!ranges.allowed(row, lo + c)) {
-                                        packed[from0 + c] = 0f;
-                                    }
-                                }
-                            }
-                            float inv = (float) (1.0 / FusedOps.sum(packed, from0, len));
-                            for (int c = from0; c < from0 + len; c++) {
-                                packed[c] *= inv;
-                            }
-                            int rowAt = (int) (pOff + (pRow0 + t) * tk);
-                            pb.put(rowAt, zero, 0, lo);
-                            pb.put(rowAt + lo, packed, from0, len);
-                            pb.put(rowAt + lo + len, zero, 0, tk - lo - len);
-                        }
+                        // softmax of the block's rows over their allowed keys (exact zeros elsewhere)
+                        FusedOps.maskedSoftmaxRows(ps, pRow0 + blk.t0(), s * tq + blk.t0(), m, ranges, scratch);
                         Gemm.sgemm(false, false, m, d, n, 1f, pBlock, tk, vBase + (long) blk.k0() * d * Float.BYTES,
                                 d, 0f, oBase + (long) blk.t0() * d * Float.BYTES, d);
                     }
@@ -200,27 +144,24 @@ final class ParallelAttention {
         long dqa = Gemm.address(dQ);
         long dka = Gemm.address(dK);
         long dva = Gemm.address(dV);
-        long pOff = p.offset();
-        long dpOff = dP.offset();
-        long dkOff = dK.offset();
-        long dvOff = dV.offset();
         List<List<Block>> plan = plan(ranges, batch, d);
         RowParallel.forRows((long) batch * kvHeads, 1, (from, to) -> {
-            FloatBuffer pb = floats(p);
-            FloatBuffer dpb = floats(dP);
-            FloatBuffer dkb = floats(dK);
-            FloatBuffer dvb = floats(dV);
+            DirectRows ps = DirectRows.flat(p, tk);     // P and dP as [B·H·T, T] rows
+            DirectRows dps = DirectRows.flat(dP, tk);
+            DirectRows dks = DirectRows.flat(dK, d);    // dK and dV as [B·KV·T, d] rows
+            DirectRows dvs = DirectRows.flat(dV, d);
             float[] pv = new float[tk];
             float[] dv = new float[tk];
             float[] zero = new float[d];
             for (long task = from; task < to; task++) {
                 int s = (int) (task / kvHeads);
                 int g = (int) (task % kvHeads);
-                long kv = ((long) s * kvHeads + g) * tk * d; // element offset of this kv head's [T, d] block
+                long kvRow0 = ((long) s * kvHeads + g) * tk; // first row of this kv head's [T, d] block
                 for (int r = 0; r < tk; r++) {
-                    dkb.put((int) (dkOff + kv + (long) r * d), zero, 0, d);
-                    dvb.put((int) (dvOff + kv + (long) r * d), zero, 0, d);
+                    dks.write(kvRow0 + r, zero);
+                    dvs.write(kvRow0 + r, zero);
                 }
+                long kv = kvRow0 * d; // its element offset
                 long kBase = ka + kv * Float.BYTES;
                 long vBase = va + kv * Float.BYTES;
                 long dkBase = dka + kv * Float.BYTES;
@@ -242,15 +183,10 @@ final class ParallelAttention {
                                 dvBase + keysAt, d);
                         // dS = P·(dP − rowsum(dP·P)) over the block's keys (P is 0 where a key is not allowed)
                         for (int t = blk.t0(); t < blk.t1(); t++) {
-                            int pAt = (int) (pOff + (pRow0 + t) * tk + blk.k0());
-                            int dAt = (int) (dpOff + (pRow0 + t) * tk + blk.k0());
-                            pb.get(pAt, pv, 0, n);
-                            dpb.get(dAt, dv, 0, n);
-                            float dot = (float) FusedOps.dot(dv, pv, n);
-                            for (int c = 0; c < n; c++) {
-                                dv[c] = pv[c] * (dv[c] - dot);
-                            }
-                            dpb.put(dAt, dv, 0, n);
+                            ps.read(pRow0 + t, blk.k0(), n, pv, 0);
+                            dps.read(pRow0 + t, blk.k0(), n, dv, 0);
+                            FusedOps.softmaxBackwardRow(dv, pv, n);
+                            dps.write(pRow0 + t, blk.k0(), n, dv, 0);
                         }
                         // dQ = scale·dS·K; dK += scale·dSᵀ·Q
                         Gemm.sgemm(false, false, m, d, n, (float) scale, dpa + blockAt, tk, kBase + keysAt, d, 0f,
