@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Summarise compare.sh's JSON lines as the README's Markdown table: per (preset, batch, seq, threads), the median
-over runs of each engine's tokens/s (batch*seq / median step time) and of its peak RSS, and the ratio of the medians."""
+over runs of each engine's tokens/s (batch*seq / median step time) and of its peak RSS, and the ratio of the medians;
+one row per OpenBLAS build finetune4j ran on (its "blas" field: the bundled one, or the machine's with
+FINETUNE_BLAS=system) against the same PyTorch runs."""
 import json
 import statistics
 import sys
@@ -12,21 +14,26 @@ for line in open(sys.argv[1] if len(sys.argv) > 1 else "/tmp/finetune4j-vs-torch
         continue
     d = json.loads(line)
     engine = d.get("engine", "torch")
+    if engine == "finetune4j":
+        # "OpenBLAS 0.3.19 DYNAMIC_ARCH NO_AFFINITY (/path/lib.so)" -> the build, without the file
+        engine = (engine, d.get("blas", "unknown").split(" (")[0])
     runs.setdefault((d["preset"], d["batch"], d["seq"], d["threads"]), {}).setdefault(engine, []).append(d)
 
 order = {"micro": 0, "tiny": 1, "small": 2, "qwen05": 3}
-print("| preset | batch × seq | threads | finetune4j tok/s | PyTorch tok/s | ratio | finetune4j peak RSS MB"
+print("| preset | batch × seq | threads | finetune4j BLAS | finetune4j tok/s | PyTorch tok/s | ratio | finetune4j peak RSS MB"
       " | PyTorch peak RSS MB | runs |")
-print("|---|---|---|---:|---:|---:|---:|---:|---|")
+print("|---|---|---|---|---:|---:|---:|---:|---:|---|")
 for key in sorted(runs, key=lambda k: (order.get(k[0], 9), -k[2], k[1], k[3])):
     preset, batch, seq, threads = key
     e = runs[key]
-    if "finetune4j" not in e or "torch" not in e:
+    if "torch" not in e:
         continue
-    j, t = e["finetune4j"], e["torch"]
-    jt = statistics.median(d["tokens_per_s"] for d in j)
+    t = e["torch"]
     tt = statistics.median(d["tokens_per_s"] for d in t)
-    jr = statistics.median(d["peak_rss_mb"] for d in j)
     tr = statistics.median(d["peak_rss_mb"] for d in t)
-    print(f"| {preset} | {batch} × {seq} | {threads} | {jt:,.0f} | {tt:,.0f} | {jt / tt:.2f} | {jr:,.0f} | {tr:,.0f}"
-          f" | {len(j)} + {len(t)} |")
+    for engine in sorted(k for k in e if k != "torch"):
+        j = e[engine]
+        jt = statistics.median(d["tokens_per_s"] for d in j)
+        jr = statistics.median(d["peak_rss_mb"] for d in j)
+        print(f"| {preset} | {batch} × {seq} | {threads} | {engine[1]} | {jt:,.0f} | {tt:,.0f} | {jt / tt:.2f}"
+              f" | {jr:,.0f} | {tr:,.0f} | {len(j)} + {len(t)} |")

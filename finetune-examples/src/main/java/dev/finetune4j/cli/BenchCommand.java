@@ -9,6 +9,7 @@ import dev.finetune4j.model.ModelConfig;
 import dev.finetune4j.model.ModelOptions;
 import dev.finetune4j.model.OpTimings;
 import dev.finetune4j.model.tiny.RandomWeights;
+import dev.finetune4j.nn.BlasLibrary;
 import dev.finetune4j.nn.NativeMemory;
 import dev.finetune4j.nn.Parameter;
 import dev.finetune4j.quant.Quantizers;
@@ -169,13 +170,13 @@ final class BenchCommand implements Callable<Integer> {
                         + " \"main_thread_cpu_s_median\": %.4f, \"peak_rss_mb\": %.1f, \"steps\": %d,"
                         + " \"warmup\": %d, \"lora\": {\"r\": %d, \"alpha\": %d, \"dropout\": %s},"
                         + " \"activation_checkpointing\": %s, \"quantization_bit\": %s, \"params_total\": %d, \"params_trainable\": %d,"
-                        + " \"loss_first\": %.5f, \"loss_last\": %.5f, \"build_s\": %.2f}",
+                        + " \"loss_first\": %.5f, \"loss_last\": %.5f, \"build_s\": %.2f, \"blas\": \"%s\"}",
                 preset, batch, seq, threads(), batch * seq / median, median,
                 Arrays.stream(stepS).min().orElse(0), Arrays.stream(stepS).max().orElse(0), median(cpuS),
                 median(threadCpuS),
                 NativeMemory.peakResidentBytes() / 1048576.0, steps, warmup, rank, alpha, dropout, checkpointing,
                 quantizationBit == null ? "null" : quantizationBit.toString(), model.parameterCount(), trainable.stream().mapToLong(Parameter::numel).sum(), firstLoss, lastLoss,
-                buildS));
+                buildS, BlasLibrary.describe().orElse("unknown").replace("\\", "/").replace("\"", "'")));
         out.flush();
         if (profile) {
             PrintWriter err = spec.commandLine().getErr();
