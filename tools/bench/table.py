@@ -15,8 +15,11 @@ for line in open(sys.argv[1] if len(sys.argv) > 1 else "/tmp/finetune4j-vs-torch
     d = json.loads(line)
     engine = d.get("engine", "torch")
     if engine == "finetune4j":
-        # "OpenBLAS 0.3.19 DYNAMIC_ARCH NO_AFFINITY (/path/lib.so)" -> the build, without the file
-        engine = (engine, d.get("blas", "unknown").split(" (")[0])
+        # "OpenBLAS 0.3.19 (/…/.javacpp/cache/openblas-0.3.19-…/libopenblas_nolapack.so.0)" -> "OpenBLAS 0.3.19 (bundled)";
+        # the one the launcher links for FINETUNE_BLAS=system is cached elsewhere -> "(system)"
+        blas = d.get("blas", "unknown")
+        where = "bundled" if "/.javacpp/cache/openblas-" in blas else "system"
+        engine = (engine, blas.split(" (")[0] + f" ({where})" if blas != "unknown" else blas)
     runs.setdefault((d["preset"], d["batch"], d["seq"], d["threads"]), {}).setdefault(engine, []).append(d)
 
 order = {"micro": 0, "tiny": 1, "small": 2, "qwen05": 3}
