@@ -17,7 +17,8 @@ for r in $(seq 1 "$REPEATS"); do
     for preset in ${PRESETS:-tiny small qwen05}; do
       # both engines are timed in their steady state, as over a fine-tune of hundreds of steps: the warm-up lasts until
       # the JIT has compiled the Java kernels (~8 s of steps here; measured: small 1x256 after 8 warm-up steps 0.465 s
-      # per step, after 24 0.418 s; tiny after 20 0.095 s, after 80 0.078 s); PyTorch gets the same warm-up
+      # per step, after 24 0.418 s; tiny after 20 0.095 s, after 80 0.078 s; qwen05 after 2 3.29-3.48 s, after 5
+      # 3.11-3.18 s, kept at 2 for time, which only understates finetune4j); PyTorch gets the same warm-up
       case $preset in
         qwen05) steps=3 warmup=2 ;;
         small) steps=6 warmup=24 ;;
